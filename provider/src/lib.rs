@@ -1,0 +1,1 @@
+//! ycord provider (work in progress).

@@ -1,0 +1,1 @@
+//! ycord server (work in progress).
