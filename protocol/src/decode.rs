@@ -229,16 +229,29 @@ mod tests {
         let frame = encode::sync_update(&[1, 2, 3, 4, 5]);
         for end in 1..frame.len() {
             let err = decode_frame(&frame[..end]).unwrap_err();
-            assert_eq!(err.kind(), DecodeErrorKind::Truncated, "prefix {end}: {err}");
+            assert_eq!(
+                err.kind(),
+                DecodeErrorKind::Truncated,
+                "prefix {end}: {err}"
+            );
         }
         assert!(decode_frame(&frame).is_ok());
     }
 
     #[test]
     fn unknown_message_and_sync_types_are_named() {
-        assert_eq!(decode_frame(&[9]).unwrap_err(), DecodeError::UnknownMessageType(9));
-        assert_eq!(decode_frame(&[0, 7, 0]).unwrap_err(), DecodeError::UnknownSyncType(7));
-        assert_eq!(decode_frame(&[2, 5]).unwrap_err(), DecodeError::UnknownAuthType(5));
+        assert_eq!(
+            decode_frame(&[9]).unwrap_err(),
+            DecodeError::UnknownMessageType(9)
+        );
+        assert_eq!(
+            decode_frame(&[0, 7, 0]).unwrap_err(),
+            DecodeError::UnknownSyncType(7)
+        );
+        assert_eq!(
+            decode_frame(&[2, 5]).unwrap_err(),
+            DecodeError::UnknownAuthType(5)
+        );
     }
 
     #[test]
@@ -265,7 +278,13 @@ mod tests {
         let mut frame = vec![1, payload.len() as u8];
         frame.extend(&payload);
         let err = decode_frame(&frame).unwrap_err();
-        assert!(matches!(err, DecodeError::Malformed { field: "awareness state", .. }));
+        assert!(matches!(
+            err,
+            DecodeError::Malformed {
+                field: "awareness state",
+                ..
+            }
+        ));
 
         // client id 2^53
         let mut payload = vec![1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10, 1, 2];
@@ -273,12 +292,21 @@ mod tests {
         let mut frame = vec![1, payload.len() as u8];
         frame.extend(&payload);
         let err = decode_frame(&frame).unwrap_err();
-        assert!(matches!(err, DecodeError::Malformed { field: "awareness client id", .. }));
+        assert!(matches!(
+            err,
+            DecodeError::Malformed {
+                field: "awareness client id",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn varint_overflow_is_malformed() {
         let frame = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f];
-        assert_eq!(decode_frame(&frame).unwrap_err().kind(), DecodeErrorKind::Malformed);
+        assert_eq!(
+            decode_frame(&frame).unwrap_err().kind(),
+            DecodeErrorKind::Malformed
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Encoders for each y-websocket message; each returns one complete frame.
 
-use yrs::sync::AwarenessUpdate;
 use yrs::encoding::write::Write;
+use yrs::sync::AwarenessUpdate;
 use yrs::updates::encoder::{Encode, Encoder, EncoderV1};
 use yrs::StateVector;
 

@@ -1,0 +1,120 @@
+//! Why the server closes a connection, and the WebSocket close code each reason maps to.
+//!
+//! y-websocket clients stop reconnecting on codes 4400–4499, so none of these use that range:
+//! every reason here is one a client may retry after.
+
+use ycord_protocol::{DecodeError, DecodeErrorKind};
+
+/// A reason to close one connection; the rest of its room carries on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReason {
+    /// A frame ended inside a message, or its bytes are not a valid message (1002).
+    ProtocolError(String),
+    /// A text frame, or an unknown message type (1003).
+    UnsupportedData(String),
+    /// A sync message whose update bytes yrs cannot decode or apply (1007).
+    InvalidUpdate(String),
+    /// The client did not read its messages fast enough and its send queue filled up (1008).
+    SlowConsumer,
+    /// A message over the configured maximum size (1009).
+    MessageTooBig {
+        /// The configured limit in bytes.
+        limit: usize,
+    },
+    /// No pong arrived within one ping interval (4000).
+    PingTimeout,
+    /// The server is shutting down (1001).
+    ServerShutdown,
+}
+
+impl CloseReason {
+    /// The WebSocket close code sent to the client.
+    pub fn code(&self) -> u16 {
+        match self {
+            CloseReason::ProtocolError(_) => 1002,
+            CloseReason::UnsupportedData(_) => 1003,
+            CloseReason::InvalidUpdate(_) => 1007,
+            CloseReason::SlowConsumer => 1008,
+            CloseReason::MessageTooBig { .. } => 1009,
+            CloseReason::PingTimeout => 4000,
+            CloseReason::ServerShutdown => 1001,
+        }
+    }
+
+    /// A short, stable label for logs and metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            CloseReason::ProtocolError(_) => "protocol_error",
+            CloseReason::UnsupportedData(_) => "unsupported_data",
+            CloseReason::InvalidUpdate(_) => "invalid_update",
+            CloseReason::SlowConsumer => "slow_consumer",
+            CloseReason::MessageTooBig { .. } => "message_too_big",
+            CloseReason::PingTimeout => "ping_timeout",
+            CloseReason::ServerShutdown => "server_shutdown",
+        }
+    }
+
+    /// The close frame's reason text, cut to the 123 bytes a close frame can carry.
+    pub fn text(&self) -> String {
+        let text = match self {
+            CloseReason::ProtocolError(detail)
+            | CloseReason::UnsupportedData(detail)
+            | CloseReason::InvalidUpdate(detail) => detail.clone(),
+            CloseReason::SlowConsumer => "send queue full: client is not reading".to_owned(),
+            CloseReason::MessageTooBig { limit } => format!("message exceeds {limit} bytes"),
+            CloseReason::PingTimeout => "no pong received within the ping interval".to_owned(),
+            CloseReason::ServerShutdown => "server shutting down".to_owned(),
+        };
+        truncate_utf8(text, 123)
+    }
+}
+
+impl From<&DecodeError> for CloseReason {
+    fn from(err: &DecodeError) -> Self {
+        match err.kind() {
+            DecodeErrorKind::UnknownType => CloseReason::UnsupportedData(err.to_string()),
+            DecodeErrorKind::Truncated | DecodeErrorKind::Malformed => {
+                CloseReason::ProtocolError(err.to_string())
+            }
+        }
+    }
+}
+
+fn truncate_utf8(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_text_fits_a_close_frame_on_a_char_boundary() {
+        let reason = CloseReason::InvalidUpdate("é".repeat(100));
+        let text = reason.text();
+        assert!(text.len() <= 123);
+        assert!(text.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn no_reason_uses_the_codes_that_stop_y_websocket_reconnecting() {
+        for reason in [
+            CloseReason::ProtocolError(String::new()),
+            CloseReason::UnsupportedData(String::new()),
+            CloseReason::InvalidUpdate(String::new()),
+            CloseReason::SlowConsumer,
+            CloseReason::MessageTooBig { limit: 1 },
+            CloseReason::PingTimeout,
+            CloseReason::ServerShutdown,
+        ] {
+            assert!(!(4400..4500).contains(&reason.code()), "{reason:?}");
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! One WebSocket connection: frames from the socket go to the room, frames from the room's
+//! queue go to the socket, and every way the connection can end is turned into a close code.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, oneshot, watch};
+use warp::ws::{Message, WebSocket};
+
+use crate::close::CloseReason;
+use crate::room::ConnId;
+use crate::room_task::{Peer, RoomCommand};
+use crate::rooms::Rooms;
+
+/// Limits and timings of each connection.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnectionLimits {
+    pub(crate) max_message_size: usize,
+    pub(crate) send_queue: usize,
+    pub(crate) ping_interval: Duration,
+    pub(crate) write_timeout: Duration,
+}
+
+/// Frames written between two flushes, so a busy room still flushes regularly.
+const MAX_BATCH: usize = 256;
+
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// Serves one upgraded socket on room `room` until either side ends it.
+pub(crate) async fn serve(
+    mut socket: WebSocket,
+    room: String,
+    rooms: Arc<Rooms>,
+    limits: ConnectionLimits,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let _counted = rooms.track_connection();
+    let conn: ConnId = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    let (outbox, mut outgoing) = mpsc::channel::<Bytes>(limits.send_queue);
+    let (close_tx, mut closed_by_room) = oneshot::channel::<CloseReason>();
+
+    // A send can only fail if the room task is unloading; retry on the room's next task.
+    let mut join = RoomCommand::Join {
+        conn,
+        peer: Peer {
+            outbox,
+            close: close_tx,
+        },
+    };
+    let handle = loop {
+        let handle = rooms.handle(&room);
+        match handle.commands.send(join).await {
+            Ok(()) => break handle,
+            Err(mpsc::error::SendError(command)) => join = command,
+        }
+    };
+    tracing::debug!(room = %room, conn, "connection joined");
+
+    let mut ping = tokio::time::interval_at(
+        tokio::time::Instant::now() + limits.ping_interval,
+        limits.ping_interval,
+    );
+    let mut is_awaiting_pong = false;
+    let reason: Option<CloseReason> = loop {
+        tokio::select! {
+            reason = &mut closed_by_room => break reason.ok(),
+            _ = shutdown.changed() => break Some(CloseReason::ServerShutdown),
+            frame = outgoing.recv() => {
+                let Some(frame) = frame else { break None };
+                if let Err(reason) = write_batch(&mut socket, frame, &mut outgoing, &limits).await {
+                    break reason;
+                }
+            }
+            incoming = socket.next() => match incoming {
+                None => break None,
+                Some(Err(err)) => break read_error(&err, &limits),
+                Some(Ok(message)) => {
+                    if message.is_binary() {
+                        let frame = message.into_bytes();
+                        if handle.commands.send(RoomCommand::Frame { conn, frame }).await.is_err() {
+                            break None;
+                        }
+                    } else if message.is_text() {
+                        break Some(CloseReason::UnsupportedData(
+                            "text frames are not supported: send binary y-websocket messages".into(),
+                        ));
+                    } else if message.is_pong() {
+                        is_awaiting_pong = false;
+                    } else if message.is_close() {
+                        break None;
+                    }
+                    // Pings are answered by the WebSocket layer itself.
+                }
+            },
+            _ = ping.tick() => {
+                if is_awaiting_pong {
+                    break Some(CloseReason::PingTimeout);
+                }
+                is_awaiting_pong = true;
+                if timed_send(&mut socket, Message::ping(Vec::new()), &limits).await.is_err() {
+                    break None;
+                }
+            }
+        }
+    };
+
+    // Leave is idempotent: the room may already have dropped us (bad frame, slow consumer).
+    let _ = handle.commands.send(RoomCommand::Leave { conn }).await;
+    if let Some(reason) = &reason {
+        if !matches!(reason, CloseReason::ServerShutdown) {
+            tracing::debug!(room = %room, conn, code = reason.code(), "connection closed by server");
+        }
+        let close = Message::close_with(reason.code(), reason.text());
+        let _ = timed_send(&mut socket, close, &limits).await;
+    }
+    let _ = tokio::time::timeout(limits.write_timeout, socket.close()).await;
+    tracing::debug!(room = %room, conn, "connection ended");
+}
+
+/// Writes `first` and whatever else is already queued, then flushes once.
+async fn write_batch(
+    socket: &mut WebSocket,
+    first: Bytes,
+    outgoing: &mut mpsc::Receiver<Bytes>,
+    limits: &ConnectionLimits,
+) -> Result<(), Option<CloseReason>> {
+    let write = async {
+        socket.feed(Message::binary(first)).await?;
+        for _ in 1..MAX_BATCH {
+            let Ok(frame) = outgoing.try_recv() else {
+                break;
+            };
+            socket.feed(Message::binary(frame)).await?;
+        }
+        socket.flush().await
+    };
+    match tokio::time::timeout(limits.write_timeout, write).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(None),
+        Err(_) => Err(Some(CloseReason::SlowConsumer)),
+    }
+}
+
+async fn timed_send(
+    socket: &mut WebSocket,
+    message: Message,
+    limits: &ConnectionLimits,
+) -> Result<(), ()> {
+    match tokio::time::timeout(limits.write_timeout, socket.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(()),
+    }
+}
+
+/// A read error is the client's doing except for an oversize message, which gets a reason.
+fn read_error(err: &warp::Error, limits: &ConnectionLimits) -> Option<CloseReason> {
+    use tokio_tungstenite::tungstenite::Error;
+    let source = std::error::Error::source(err);
+    match source.and_then(|s| s.downcast_ref::<Error>()) {
+        Some(Error::Capacity(_)) => Some(CloseReason::MessageTooBig {
+            limit: limits.max_message_size,
+        }),
+        _ => {
+            tracing::debug!(error = %err, "websocket read failed");
+            None
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! The sans-IO core of a room: one document, its awareness states and its connections.
+//!
+//! Frames go in, [`Effect`]s come out; the room task ([`crate::room_task`]) moves them to
+//! sockets. Every frame is decoded and every update validated before anything is applied, so
+//! a bad frame closes its connection and leaves the document exactly as it was.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use ycord_protocol::{decode_frame, encode, AwarenessTimer, Message, SyncMessage};
+use yrs::sync::{Clock, Timestamp};
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{Doc, OffsetKind, Options, ReadTxn, StateVector, Transact, Update};
+
+use crate::close::CloseReason;
+use crate::presence::{Presence, Relay};
+
+/// Identifies one WebSocket connection for the lifetime of the server.
+pub type ConnId = u64;
+
+/// What the room asks its adapter to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send a frame to one connection.
+    Send(ConnId, Bytes),
+    /// Send a frame to every connection of the room, the sender included.
+    Broadcast(Bytes),
+    /// Close one connection with a reason; the room has already forgotten it.
+    Close(ConnId, CloseReason),
+}
+
+/// How many step2 answers are kept per document version (one per distinct state vector).
+const STEP2_CACHE_ENTRIES: usize = 16;
+
+#[derive(Debug, Default)]
+struct Connection {
+    has_sent_awareness: bool,
+}
+
+/// A document and everyone editing it.
+pub struct Room {
+    doc: Doc,
+    presence: Presence,
+    connections: HashMap<ConnId, Connection>,
+    /// Encoded step2 frames by the state vector they answer; valid until the doc changes.
+    step2_cache: HashMap<Vec<u8>, Bytes>,
+}
+
+impl Room {
+    /// A room whose document starts from `initial_state` (a v1 update), if any.
+    ///
+    /// # Errors
+    /// When `initial_state` is not a valid v1 update.
+    pub fn new<C: Clock + 'static>(
+        initial_state: Option<&[u8]>,
+        clock: C,
+    ) -> Result<Self, yrs::encoding::read::Error> {
+        let doc = Doc::with_options(Options {
+            offset_kind: OffsetKind::Utf16,
+            ..Options::default()
+        });
+        if let Some(state) = initial_state {
+            let update = Update::decode_v1(state)?;
+            doc.transact_mut()
+                .apply_update(update)
+                .map_err(|err| yrs::encoding::read::Error::Custom(err.to_string()))?;
+        }
+        Ok(Room {
+            doc,
+            presence: Presence::new(clock, AwarenessTimer::default()),
+            connections: HashMap::new(),
+            step2_cache: HashMap::new(),
+        })
+    }
+
+    /// The room's document.
+    pub fn doc(&self) -> &Doc {
+        &self.doc
+    }
+
+    /// Number of open connections.
+    pub fn connection_count(&self) -> usize {
+        self.connections.len()
+    }
+
+    /// The whole document as one v1 update.
+    pub fn encode_state(&self) -> Vec<u8> {
+        self.doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default())
+    }
+
+    /// Adds a connection: the server speaks first with its step1, then every known awareness
+    /// state, as y-websocket clients expect.
+    pub fn join(&mut self, conn: ConnId) -> Vec<Effect> {
+        self.connections.insert(conn, Connection::default());
+        let state_vector = self.doc.transact().state_vector();
+        let mut effects = vec![Effect::Send(conn, encode::sync_step1(&state_vector).into())];
+        if let Some(states) = self.presence.snapshot() {
+            effects.push(Effect::Send(conn, encode::awareness(&states).into()));
+        }
+        effects
+    }
+
+    /// Removes a connection and broadcasts the removal of the awareness states it owned.
+    pub fn leave(&mut self, conn: ConnId) -> Vec<Effect> {
+        if self.connections.remove(&conn).is_none() {
+            return Vec::new();
+        }
+        match self.presence.release(conn) {
+            Some(removed) => vec![Effect::Broadcast(encode::awareness(&removed).into())],
+            None => Vec::new(),
+        }
+    }
+
+    /// Handles one binary frame from `conn`.
+    pub fn receive(&mut self, conn: ConnId, frame: Bytes) -> Vec<Effect> {
+        let messages = match decode_frame(&frame) {
+            Ok(messages) => messages,
+            Err(err) => return self.reject(conn, CloseReason::from(&err)),
+        };
+        let mut updates = Vec::new();
+        for message in &messages {
+            if let Message::Sync(sync) = message {
+                if let Some(bytes) = sync.update() {
+                    match decode_update(bytes) {
+                        Ok(update) => updates.push(update),
+                        Err(reason) => return self.reject(conn, reason),
+                    }
+                }
+            }
+        }
+        let is_single = messages.len() == 1;
+        let mut updates = updates.into_iter();
+        let mut effects = Vec::new();
+        for message in messages {
+            match message {
+                Message::Sync(SyncMessage::Step1(state_vector)) => {
+                    effects.push(Effect::Send(conn, self.step2_for(&state_vector)));
+                }
+                Message::Sync(sync) => {
+                    let update = updates.next().expect("validated above");
+                    match self.apply(update) {
+                        Ok(false) => {}
+                        Ok(true) => {
+                            let relay = match sync {
+                                // The received frame is already `[0, 2, update]`: relay it as is.
+                                SyncMessage::Update(_) if is_single => frame.clone(),
+                                _ => encode::sync_update(sync.update().unwrap_or_default()).into(),
+                            };
+                            effects.push(Effect::Broadcast(relay));
+                        }
+                        Err(reason) => {
+                            effects.extend(self.reject(conn, reason));
+                            return effects;
+                        }
+                    }
+                }
+                Message::Awareness(update) => {
+                    let is_first = self
+                        .connections
+                        .get_mut(&conn)
+                        .is_some_and(|c| !std::mem::replace(&mut c.has_sent_awareness, true));
+                    // y-websocket clients read only the first message of a frame, so an
+                    // awareness message that shared its frame is relayed on its own.
+                    let own_frame = (!is_single).then(|| Bytes::from(encode::awareness(&update)));
+                    match self.presence.apply(conn, update, is_first) {
+                        Relay::Nothing => {}
+                        Relay::AsReceived => effects.push(Effect::Broadcast(
+                            own_frame.unwrap_or_else(|| frame.clone()),
+                        )),
+                        Relay::Rewritten(update) => {
+                            effects.push(Effect::Broadcast(encode::awareness(&update).into()));
+                        }
+                    }
+                }
+                Message::QueryAwareness => {
+                    if let Some(states) = self.presence.snapshot() {
+                        effects.push(Effect::Send(conn, encode::awareness(&states).into()));
+                    }
+                }
+                // Clients have nothing to authenticate with in this dialect; a stray auth
+                // message is harmless and ignored.
+                Message::Auth(_) => {}
+            }
+        }
+        effects
+    }
+
+    /// Drops awareness states nobody renewed for 30 s.
+    pub fn tick(&mut self, now: Timestamp) -> Vec<Effect> {
+        match self.presence.expire(now) {
+            Some(removed) => vec![Effect::Broadcast(encode::awareness(&removed).into())],
+            None => Vec::new(),
+        }
+    }
+
+    /// When [`Room::tick`] next has work, if ever.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.presence.next_deadline()
+    }
+
+    fn reject(&mut self, conn: ConnId, reason: CloseReason) -> Vec<Effect> {
+        let mut effects = self.leave(conn);
+        effects.push(Effect::Close(conn, reason));
+        effects
+    }
+
+    /// The step2 answer to a step1, encoded once per distinct state vector and doc version.
+    fn step2_for(&mut self, state_vector: &StateVector) -> Bytes {
+        let key = state_vector.encode_v1();
+        if let Some(frame) = self.step2_cache.get(&key) {
+            return frame.clone();
+        }
+        let update = self.doc.transact().encode_state_as_update_v1(state_vector);
+        let frame = Bytes::from(encode::sync_step2(&update));
+        if self.step2_cache.len() >= STEP2_CACHE_ENTRIES {
+            self.step2_cache.clear();
+        }
+        self.step2_cache.insert(key, frame.clone());
+        frame
+    }
+
+    /// Applies a validated update; returns whether it changed anything others need to see.
+    fn apply(&mut self, update: Update) -> Result<bool, CloseReason> {
+        let mut txn = self.doc.transact_mut();
+        txn.apply_update(update)
+            .map_err(|err| CloseReason::InvalidUpdate(format!("update rejected: {err}")))?;
+        let is_changed = txn.before_state() != txn.after_state()
+            || !txn.delete_set().is_empty()
+            || txn.has_missing_updates();
+        drop(txn);
+        if is_changed {
+            self.step2_cache.clear();
+        }
+        Ok(is_changed)
+    }
+}
+
+/// Decodes update bytes from the network. yrs asserts on some invalid input in debug builds,
+/// so a panic during decoding is caught and reported as an invalid update.
+fn decode_update(bytes: &[u8]) -> Result<Update, CloseReason> {
+    match std::panic::catch_unwind(|| Update::decode_v1(bytes)) {
+        Ok(Ok(update)) => Ok(update),
+        Ok(Err(err)) => Err(CloseReason::InvalidUpdate(format!("invalid update: {err}"))),
+        Err(_) => Err(CloseReason::InvalidUpdate(
+            "invalid update: undecodable bytes".to_owned(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ycord_protocol::ManualClock;
+    use yrs::{GetString, Text};
+
+    fn room() -> Room {
+        Room::new(None, ManualClock::new(0)).unwrap()
+    }
+
+    fn text_update(content: &str) -> Vec<u8> {
+        let doc = Doc::new();
+        let text = doc.get_or_insert_text("text");
+        text.insert(&mut doc.transact_mut(), 0, content);
+        let update = doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        update
+    }
+
+    fn text_of(room: &Room) -> String {
+        let text = room.doc().get_or_insert_text("text");
+        let txn = room.doc().transact();
+        text.get_string(&txn)
+    }
+
+    #[test]
+    fn join_sends_step1_first() {
+        let mut room = room();
+        let effects = room.join(1);
+        assert_eq!(effects.len(), 1);
+        let Effect::Send(1, frame) = &effects[0] else {
+            panic!("{effects:?}")
+        };
+        assert!(matches!(
+            decode_frame(frame).unwrap()[0],
+            Message::Sync(SyncMessage::Step1(_))
+        ));
+    }
+
+    #[test]
+    fn an_update_is_relayed_as_the_same_bytes_to_everyone() {
+        let mut room = room();
+        room.join(1);
+        room.join(2);
+        let frame = Bytes::from(encode::sync_update(&text_update("hi")));
+        let effects = room.receive(1, frame.clone());
+        assert_eq!(effects, vec![Effect::Broadcast(frame.clone())]);
+        assert_eq!(text_of(&room), "hi");
+        // The same update again changes nothing and is not relayed.
+        assert!(room.receive(2, frame).is_empty());
+    }
+
+    #[test]
+    fn a_step2_with_nothing_new_is_not_relayed() {
+        let mut room = room();
+        room.join(1);
+        let update = text_update("abc");
+        room.receive(1, encode::sync_update(&update).into());
+        assert!(room
+            .receive(1, encode::sync_step2(&update).into())
+            .is_empty());
+    }
+
+    #[test]
+    fn garbage_update_closes_the_sender_and_leaves_the_doc_unchanged() {
+        let mut room = room();
+        room.join(1);
+        room.receive(1, encode::sync_update(&text_update("keep")).into());
+        let before = room.encode_state();
+        let effects = room.receive(1, encode::sync_update(&[0xff, 0xff, 0xff, 0x01, 7]).into());
+        let Some(Effect::Close(1, reason)) = effects.last() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(reason.code(), 1007);
+        assert_eq!(room.encode_state(), before);
+        assert_eq!(room.connection_count(), 0);
+    }
+
+    #[test]
+    fn step1_answers_are_cached_until_the_doc_changes() {
+        let mut room = room();
+        room.join(1);
+        let step1 = Bytes::from(encode::sync_step1(&StateVector::default()));
+        let first = room.receive(1, step1.clone());
+        let second = room.receive(1, step1.clone());
+        let (Effect::Send(_, a), Effect::Send(_, b)) = (&first[0], &second[0]) else {
+            panic!()
+        };
+        assert_eq!(a.as_ptr(), b.as_ptr(), "the cached frame is reused");
+        room.receive(1, encode::sync_update(&text_update("x")).into());
+        let third = room.receive(1, step1);
+        let Effect::Send(_, c) = &third[0] else {
+            panic!()
+        };
+        assert_ne!(a, c);
+    }
+}
