@@ -64,12 +64,22 @@ pub(crate) async fn serve(
         limits.ping_interval,
     );
     let mut is_awaiting_pong = false;
+    // The room logs the reasons it decides; this task logs its own.
+    let mut is_room_decision = false;
     let reason: Option<CloseReason> = loop {
         tokio::select! {
-            reason = &mut closed_by_room => break reason.ok(),
+            // A room decision comes with a reason; check it before the queue it also closed.
+            biased;
+            reason = &mut closed_by_room => {
+                is_room_decision = true;
+                break reason.ok();
+            }
             _ = shutdown.changed() => break Some(CloseReason::ServerShutdown),
             frame = outgoing.recv() => {
-                let Some(frame) = frame else { break None };
+                let Some(frame) = frame else {
+                    is_room_decision = true;
+                    break closed_by_room.try_recv().ok();
+                };
                 if let Err(reason) = write_batch(&mut socket, frame, &mut outgoing, &limits).await {
                     break reason;
                 }
@@ -110,8 +120,15 @@ pub(crate) async fn serve(
     // Leave is idempotent: the room may already have dropped us (bad frame, slow consumer).
     let _ = handle.commands.send(RoomCommand::Leave { conn }).await;
     if let Some(reason) = &reason {
-        if !matches!(reason, CloseReason::ServerShutdown) {
-            tracing::debug!(room = %room, conn, code = reason.code(), "connection closed by server");
+        if !is_room_decision && !matches!(reason, CloseReason::ServerShutdown) {
+            tracing::warn!(
+                room = %room,
+                conn,
+                code = reason.code(),
+                kind = reason.label(),
+                reason = %reason.text(),
+                "closing connection"
+            );
         }
         let close = Message::close_with(reason.code(), reason.text());
         let _ = timed_send(&mut socket, close, &limits).await;

@@ -1,0 +1,80 @@
+//! Bad input closes the connection that sent it, with a specific close code, and nothing else:
+//! the room's content is unchanged and the other clients keep syncing.
+
+mod support;
+
+use futures_util::SinkExt;
+use support::{server, text_update, RawClient};
+use tokio_tungstenite::tungstenite::Message;
+use ycord_protocol::{encode, Message as YMessage, SyncMessage};
+use ycord_server::Config;
+use yrs::Doc;
+
+const LIMIT: usize = 64 * 1024;
+
+async fn assert_offender_closed(frame: Message, expected_code: u16) {
+    let server = server(Config {
+        max_message_size: LIMIT,
+        ..Config::default()
+    })
+    .await;
+    let mut bystander = RawClient::connect(&server, "room").await;
+    let writer_doc = Doc::new();
+    bystander
+        .send(encode::sync_update(&text_update(&writer_doc, "kept")))
+        .await;
+    bystander
+        .frame_where(|m| matches!(m, YMessage::Sync(SyncMessage::Update(_))))
+        .await;
+
+    let mut offender = RawClient::connect(&server, "room").await;
+    offender.ws.send(frame).await.expect("send bad frame");
+    let (code, reason) = offender.close_code().await;
+    assert_eq!(code, expected_code, "close reason: {reason}");
+    assert!(!reason.is_empty(), "a close reason is given");
+
+    // The bystander is still connected and still receives updates from others.
+    let mut other = RawClient::connect(&server, "room").await;
+    other
+        .send(encode::sync_update(&text_update(&writer_doc, ">")))
+        .await;
+    bystander
+        .frame_where(|m| matches!(m, YMessage::Sync(SyncMessage::Update(_))))
+        .await;
+    assert_eq!(other.fetch_text().await, ">kept");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn truncated_frame_closes_with_1002() {
+    let mut frame = encode::sync_update(&text_update(&Doc::new(), "lost"));
+    frame.truncate(frame.len() - 2);
+    assert_offender_closed(Message::binary(frame), 1002).await;
+}
+
+#[tokio::test]
+async fn unknown_message_type_closes_with_1003() {
+    assert_offender_closed(Message::binary(vec![42, 0, 1]), 1003).await;
+}
+
+#[tokio::test]
+async fn garbage_update_bytes_close_with_1007() {
+    let frame = encode::sync_update(&[0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03]);
+    assert_offender_closed(Message::binary(frame), 1007).await;
+}
+
+#[tokio::test]
+async fn oversize_frame_closes_with_1009() {
+    let frame = encode::sync_update(&text_update(&Doc::new(), &"x".repeat(LIMIT)));
+    assert_offender_closed(Message::binary(frame), 1009).await;
+}
+
+#[tokio::test]
+async fn text_frame_closes_with_1003() {
+    assert_offender_closed(Message::text("hello"), 1003).await;
+}
+
+#[tokio::test]
+async fn empty_frame_closes_with_1002() {
+    assert_offender_closed(Message::binary(Vec::new()), 1002).await;
+}
