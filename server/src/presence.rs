@@ -110,11 +110,6 @@ impl Presence {
         self.update_for(expiry.removed)
     }
 
-    /// When the next state will expire, if any state is held.
-    pub fn next_deadline(&self) -> Option<Timestamp> {
-        self.timer.next_deadline(&self.awareness)
-    }
-
     /// Every live state, for a newly joined connection or a query-awareness request.
     pub fn snapshot(&self) -> Option<AwarenessUpdate> {
         let update = self.awareness.update().ok()?;

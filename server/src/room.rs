@@ -196,11 +196,6 @@ impl Room {
         }
     }
 
-    /// When [`Room::tick`] next has work, if ever.
-    pub fn next_deadline(&self) -> Option<Timestamp> {
-        self.presence.next_deadline()
-    }
-
     fn reject(&mut self, conn: ConnId, reason: CloseReason) -> Vec<Effect> {
         let mut effects = self.leave(conn);
         effects.push(Effect::Close(conn, reason));

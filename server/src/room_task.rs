@@ -31,6 +31,9 @@ pub(crate) struct Peer {
     pub(crate) close: oneshot::Sender<CloseReason>,
 }
 
+/// How often stale awareness states are looked for.
+const EXPIRY_CHECK: Duration = Duration::from_secs(1);
+
 /// Runs a room until it has been idle for `grace` and the registry has unloaded it.
 pub(crate) async fn run(
     name: String,
@@ -42,11 +45,11 @@ pub(crate) async fn run(
 ) {
     let mut peers: HashMap<ConnId, Peer> = HashMap::new();
     let mut idle_since = Some(Instant::now());
+    // Expiry is checked on a fixed beat rather than per message: scanning every state after
+    // each frame would put O(states) work on the hot path for a 1 s precision nobody needs.
+    let mut expiry_check = tokio::time::interval(EXPIRY_CHECK);
+    expiry_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let awareness_due = room.next_deadline().map(|deadline| {
-            let wait = deadline.saturating_sub(SystemClock.now());
-            Instant::now() + Duration::from_millis(wait.max(5))
-        });
         let effects = tokio::select! {
             command = inbox.recv() => match command {
                 Some(RoomCommand::Join { conn, peer }) => {
@@ -63,7 +66,7 @@ pub(crate) async fn run(
                 }
                 None => break,
             },
-            () = sleep_until(awareness_due) => room.tick(SystemClock.now()),
+            _ = expiry_check.tick() => room.tick(SystemClock.now()),
             () = sleep_until(idle_since.map(|since| since + grace)) => {
                 if rooms.try_unload(&name, generation, &mut inbox, &room) {
                     tracing::debug!(room = %name, "room unloaded");
