@@ -1,1 +1,46 @@
-//! ycord provider (work in progress).
+//! `ycord-provider` — keeps a yrs document in sync with a y-websocket server.
+//!
+//! ```no_run
+//! use ycord_provider::{new_doc, ProviderOptions, WebsocketProvider};
+//! use yrs::{GetString, Text, Transact};
+//!
+//! # #[tokio::main] async fn main() {
+//! let doc = new_doc();
+//! let text = doc.get_or_insert_text("content");
+//! let provider = WebsocketProvider::new("ws://127.0.0.1:1234", "my-room", doc.clone(), ProviderOptions::default());
+//! provider.set_local_state(r#"{"user":{"name":"bot"}}"#);
+//! provider.wait_synced().await;
+//!
+//! // One edit, one transaction; the provider sends it as soon as it commits.
+//! text.insert(&mut doc.transact_mut(), 0, "hello ");
+//! println!("{}", text.get_string(&doc.transact()));
+//! provider.disconnect().await;
+//! # }
+//! ```
+//!
+//! Two layers:
+//! - [`SyncSession`]: the y-websocket client protocol without I/O — socket events, frames and
+//!   time in, frames and [`SessionEvent`]s out. Every transport reuses it unchanged.
+//! - [`WebsocketProvider`] (native, tokio + tokio-tungstenite): a background task that drives a
+//!   session over a real socket, with jittered reconnect backoff, optional resync, awareness
+//!   renewal and expiry, liveness checks, and status / synced watches.
+//!
+//! Documents shared with JavaScript peers should come from [`new_doc`]: 32-bit client ids and
+//! UTF-16 text offsets, as in Yjs.
+#![warn(missing_docs)]
+
+mod backoff;
+mod doc;
+mod error;
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
+pub mod session;
+
+pub use backoff::{Backoff, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF};
+pub use doc::new_doc;
+pub use error::ProviderError;
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::{ProviderOptions, Status, WebsocketProvider};
+pub use session::{
+    Output, SessionConfig, SessionError, SessionEvent, SyncSession, DEFAULT_LIVENESS_TIMEOUT,
+};
