@@ -1,0 +1,125 @@
+//! Command-line flags of `ycord-load`.
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use url::{Host, Url};
+
+/// What to measure and how hard to push it.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "ycord-load",
+    about = "Measures relay latency and cost of a y-websocket server on loopback",
+    version
+)]
+pub struct LoadArgs {
+    /// Base WebSocket URL of the server; client `i` joins `{url}/room-{i % rooms}`.
+    #[arg(long)]
+    pub url: String,
+    /// Number of concurrent clients.
+    #[arg(long, default_value_t = 200)]
+    pub clients: usize,
+    /// Number of rooms the clients are spread over.
+    #[arg(long, default_value_t = 20)]
+    pub rooms: usize,
+    /// Total updates per second over all clients.
+    #[arg(long, default_value_t = 200)]
+    pub rate: u32,
+    /// Length of the measured phase in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// PID of the server process, to sample its CPU time and peak RSS from `/proc`.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Seconds of unmeasured load before the measured phase.
+    #[arg(long, default_value_t = 1)]
+    pub warmup_seconds: u64,
+    /// Seed for the choice of client per update and for edit positions and strings.
+    ///
+    /// Yjs client ids are always fresh random values, so repeated runs against one server
+    /// never reuse an id the server's rooms already hold.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl LoadArgs {
+    /// Checks the flags against each other and returns the base URL without a trailing `/`.
+    ///
+    /// # Errors
+    /// When a count is zero, there are more rooms than clients, or the URL is not a `ws://`
+    /// URL on a loopback host (this tool must never load a remote machine).
+    pub fn validate(&self) -> anyhow::Result<String> {
+        if self.clients == 0 || self.rooms == 0 || self.rate == 0 || self.seconds == 0 {
+            bail!("--clients, --rooms, --rate and --seconds must all be at least 1");
+        }
+        if self.rooms > self.clients {
+            bail!(
+                "--rooms {} is more than --clients {}: every room needs a client",
+                self.rooms,
+                self.clients
+            );
+        }
+        let url = Url::parse(&self.url).with_context(|| format!("--url {:?}", self.url))?;
+        if url.scheme() != "ws" {
+            bail!("--url must start with ws:// (got {})", url.scheme());
+        }
+        let is_loopback = match url.host() {
+            Some(Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(Host::Domain(name)) => name == "localhost",
+            None => false,
+        };
+        if !is_loopback {
+            bail!("--url must point at a loopback address such as ws://127.0.0.1:PORT");
+        }
+        Ok(self.url.trim_end_matches('/').to_owned())
+    }
+
+    /// Room that client `index` joins.
+    pub fn room_of(&self, index: usize) -> usize {
+        index % self.rooms
+    }
+
+    /// Number of clients in `room`.
+    pub fn members_of(&self, room: usize) -> usize {
+        self.clients / self.rooms + usize::from(room < self.clients % self.rooms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(url: &str, clients: usize, rooms: usize) -> LoadArgs {
+        LoadArgs::parse_from([
+            "ycord-load",
+            "--url",
+            url,
+            "--clients",
+            &clients.to_string(),
+            "--rooms",
+            &rooms.to_string(),
+        ])
+    }
+
+    #[test]
+    fn members_of_matches_room_of() {
+        let a = args("ws://127.0.0.1:1", 23, 5);
+        for room in 0..5 {
+            let counted = (0..23).filter(|&i| a.room_of(i) == room).count();
+            assert_eq!(a.members_of(room), counted);
+        }
+    }
+
+    #[test]
+    fn only_loopback_ws_urls_are_accepted() {
+        assert_eq!(
+            args("ws://127.0.0.1:9/", 2, 1).validate().unwrap(),
+            "ws://127.0.0.1:9"
+        );
+        assert!(args("ws://localhost:9", 2, 1).validate().is_ok());
+        assert!(args("ws://[::1]:9", 2, 1).validate().is_ok());
+        assert!(args("ws://10.0.0.1:9", 2, 1).validate().is_err());
+        assert!(args("wss://127.0.0.1:9", 2, 1).validate().is_err());
+        assert!(args("ws://127.0.0.1:9", 1, 2).validate().is_err());
+    }
+}

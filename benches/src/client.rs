@@ -1,0 +1,258 @@
+//! One simulated y-websocket client: connect, sync, then send edits and time arrivals.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::{sleep_until, timeout, Instant};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{connect_async_with_config, MaybeTlsStream, WebSocketStream};
+use ycord_protocol::{decode_frame, encode, Message, SyncMessage};
+use yrs::{ReadTxn, Transact};
+
+use crate::author::Author;
+use crate::ledger::{frame_key, micros, Receipt, RoomLedger};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Who a client is and where it connects.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Position of the client in the run, `0..clients`.
+    pub index: usize,
+    /// Room the client joins.
+    pub room: usize,
+    /// Yjs client id of the client's document; unique in the run.
+    pub client_id: u32,
+    /// Base URL; the client connects to `{base_url}/room-{room}`.
+    pub base_url: String,
+    /// Seed of the client's edit positions and strings.
+    pub seed: u64,
+}
+
+/// What the scheduler asks a client to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Make one edit and send its update.
+    Edit {
+        /// Whether the update counts in the results (false during warmup).
+        is_measured: bool,
+    },
+}
+
+/// What one client saw during the run.
+#[derive(Debug, Clone, Default)]
+pub struct ClientStats {
+    /// Position of the client in the run.
+    pub index: usize,
+    /// Room the client joined.
+    pub room: usize,
+    /// Updates sent in the measured phase.
+    pub sent_measured: u64,
+    /// Updates sent in warmup and measured phase.
+    pub sent_total: u64,
+    /// Other clients' measured updates received.
+    pub delivered: u64,
+    /// Latency of each of those deliveries, in microseconds.
+    pub latencies_us: Vec<u32>,
+    /// The client's own updates echoed back by the server (warmup included).
+    pub echoes: u64,
+    /// Update frames that matched nothing in flight.
+    pub unknown: u64,
+    /// Why the client stopped early, if it did.
+    pub error: Option<String>,
+}
+
+/// A connected client whose first step2 has arrived.
+pub struct Client {
+    index: usize,
+    room: usize,
+    author: Author,
+    sink: SplitSink<Socket, WsMessage>,
+    stream: SplitStream<Socket>,
+}
+
+impl Client {
+    /// Connects and runs the y-websocket handshake until the server's step2 arrives.
+    ///
+    /// The server speaks first with its step1; the client answers with a step2 holding what
+    /// the server lacks, then sends its own step1, and is synced when the step2 answer to
+    /// that arrives.
+    ///
+    /// # Errors
+    /// When the connection fails, closes, or carries a frame that does not decode. The
+    /// handshake itself has no time limit: wrap the call in a timeout.
+    pub async fn connect(config: &ClientConfig) -> anyhow::Result<Client> {
+        let url = format!("{}/room-{}", config.base_url, config.room);
+        // The third argument disables Nagle: without it small frames wait for ACKs.
+        let (socket, _) = connect_async_with_config(url.as_str(), None, true)
+            .await
+            .with_context(|| format!("connecting to {url}"))?;
+        let (mut sink, mut stream) = socket.split();
+        let author = Author::new(config.client_id, config.seed);
+        let mut is_step1_sent = false;
+        loop {
+            let frame = match stream.next().await {
+                Some(Ok(WsMessage::Binary(frame))) => frame,
+                Some(Ok(WsMessage::Close(reason))) => {
+                    bail!("{url} closed the connection during the handshake: {reason:?}")
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(err)) => return Err(err).with_context(|| format!("reading from {url}")),
+                None => bail!("{url} ended the connection during the handshake"),
+            };
+            let messages =
+                decode_frame(&frame).with_context(|| format!("decoding a frame from {url}"))?;
+            for message in messages {
+                match message {
+                    Message::Sync(SyncMessage::Step1(state_vector)) => {
+                        if state_vector.contains_client(&author.doc().client_id()) {
+                            bail!(
+                                "room-{} already holds updates of client id {}: \
+                                 its edits would be duplicates the server does not relay",
+                                config.room,
+                                config.client_id
+                            );
+                        }
+                        let update = author.doc().transact().encode_diff_v1(&state_vector);
+                        sink.send(WsMessage::binary(encode::sync_step2(&update)))
+                            .await?;
+                        if !is_step1_sent {
+                            let own = author.doc().transact().state_vector();
+                            sink.send(WsMessage::binary(encode::sync_step1(&own)))
+                                .await?;
+                            is_step1_sent = true;
+                        }
+                    }
+                    Message::Sync(SyncMessage::Step2(_)) => {
+                        return Ok(Client {
+                            index: config.index,
+                            room: config.room,
+                            author,
+                            sink,
+                            stream,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Edits on each [`Command`] and times every update frame that arrives, until the command
+    /// channel closes (then the socket is closed politely) or `deadline` passes.
+    ///
+    /// `queued_edits` counts edit commands not yet entered in the ledger: the scheduler adds
+    /// one per command it queues, the client takes it off once the update is recorded (or
+    /// will never be sent), so "zero queued and nothing in flight" means everything is done.
+    pub async fn serve(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        ledger: Arc<RoomLedger>,
+        queued_edits: Arc<AtomicUsize>,
+        deadline: Instant,
+    ) -> ClientStats {
+        let mut stats = ClientStats {
+            index: self.index,
+            room: self.room,
+            ..ClientStats::default()
+        };
+        let give_up = sleep_until(deadline);
+        tokio::pin!(give_up);
+        loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(Command::Edit { is_measured }) => {
+                        if let Err(err) = self.edit(&ledger, &queued_edits, is_measured).await {
+                            stats.error = Some(format!("sending an update: {err}"));
+                            break;
+                        }
+                        stats.sent_total += 1;
+                        stats.sent_measured += u64::from(is_measured);
+                    }
+                    None => {
+                        let _ = timeout(Duration::from_secs(1), self.sink.close()).await;
+                        break;
+                    }
+                },
+                incoming = self.stream.next() => {
+                    let received_at = std::time::Instant::now();
+                    match incoming {
+                        Some(Ok(WsMessage::Binary(frame))) => {
+                            self.receive(&frame, received_at, &ledger, &mut stats);
+                        }
+                        Some(Ok(WsMessage::Close(reason))) => {
+                            stats.error = Some(format!("server closed the connection: {reason:?}"));
+                            break;
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(err)) => {
+                            stats.error = Some(format!("reading: {err}"));
+                            break;
+                        }
+                        None => {
+                            stats.error = Some("server ended the connection".into());
+                            break;
+                        }
+                    }
+                },
+                () = &mut give_up => {
+                    stats.error = Some("still running at the run's deadline".into());
+                    break;
+                }
+            }
+        }
+        // Edits still queued will never be sent; the queue is bounded, so this ends.
+        commands.close();
+        while commands.try_recv().is_ok() {
+            queued_edits.fetch_sub(1, Ordering::Relaxed);
+        }
+        stats
+    }
+
+    async fn edit(
+        &mut self,
+        ledger: &RoomLedger,
+        queued_edits: &AtomicUsize,
+        is_measured: bool,
+    ) -> anyhow::Result<()> {
+        let frame = encode::sync_update(&self.author.next_update());
+        let sent_at = std::time::Instant::now();
+        ledger.record_send(frame_key(&frame), self.index, sent_at, is_measured);
+        queued_edits.fetch_sub(1, Ordering::Release);
+        self.sink.send(WsMessage::binary(frame)).await?;
+        Ok(())
+    }
+
+    fn receive(
+        &self,
+        frame: &[u8],
+        received_at: std::time::Instant,
+        ledger: &RoomLedger,
+        stats: &mut ClientStats,
+    ) {
+        // Only `[0, 2, update]` frames are relayed edits; awareness and sync replies are not.
+        if !frame.starts_with(&[0, 2]) {
+            return;
+        }
+        match ledger.record_receipt(frame_key(frame), self.index, received_at) {
+            Receipt::Delivered {
+                latency,
+                is_measured: true,
+            } => {
+                stats.delivered += 1;
+                stats.latencies_us.push(micros(latency));
+            }
+            Receipt::Delivered {
+                is_measured: false, ..
+            } => {}
+            Receipt::Echo => stats.echoes += 1,
+            Receipt::Unknown => stats.unknown += 1,
+        }
+    }
+}
