@@ -1,1 +1,184 @@
-fn main() {}
+//! `ycord-interop-agent`: a native ycord client that the Node interop tests drive.
+//!
+//! It joins one room with [`ycord_provider::WebsocketProvider`] and speaks JSON lines:
+//! one command per line on stdin, one reply or event per line on stdout, logs on stderr.
+//! The protocol is described in [`command`] (what the tests send) and [`output`] (what the
+//! agent prints). Root types shared with the JS clients: Y.Text `text`, Y.Map `map`,
+//! Y.Array `array`.
+
+mod command;
+mod document;
+mod output;
+mod watchers;
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tracing_subscriber::EnvFilter;
+use ycord_provider::{ProviderOptions, WebsocketProvider};
+
+use crate::command::{Command, Request};
+use crate::document::SharedDoc;
+use crate::output::Output;
+
+const USAGE: &str = "\
+usage: ycord-interop-agent --url ws://HOST:PORT --room ROOM
+
+Joins ROOM with the native ycord provider and reads JSON commands from stdin, one per line;
+replies and events are JSON lines on stdout. See interop/agent/src/command.rs.";
+
+struct Args {
+    url: String,
+    room: String,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut url = None;
+    let mut room = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--url" => url = Some(args.next().context("--url needs a value")?),
+            "--room" => room = Some(args.next().context("--room needs a value")?),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument {other:?}\n{USAGE}"),
+        }
+    }
+    Ok(Args {
+        url: url.with_context(|| format!("--url is required\n{USAGE}"))?,
+        room: room.with_context(|| format!("--room is required\n{USAGE}"))?,
+    })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("ycord-interop-agent: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<()> {
+    let args = parse_args()?;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let out = Output;
+    let doc = SharedDoc::new(ycord_provider::new_doc());
+    doc.report_remote_updates(out)?;
+
+    let provider = WebsocketProvider::new(
+        &args.url,
+        &args.room,
+        doc.doc().clone(),
+        ProviderOptions::default(),
+    );
+    out.event("ready", json!({ "client_id": provider.client_id() }));
+    watchers::report_status(provider.status_changes(), out);
+    watchers::report_synced(provider.synced_changes(), out);
+    let mut awareness_changes = provider.awareness_changes();
+    let mut awareness = watchers::AwarenessReporter::default();
+    awareness.report_changes(provider.awareness_states(), out);
+
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    loop {
+        let line = tokio::select! {
+            line = lines.next_line() => line.context("while reading stdin")?,
+            Ok(()) = awareness_changes.changed() => {
+                awareness.report_changes(provider.awareness_states(), out);
+                continue;
+            }
+        };
+        // stdin closed: the test runner is gone, leave like `exit` would.
+        let Some(line) = line else { break };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let request = match command::parse(&line) {
+            Ok(request) => request,
+            Err((id, err)) => {
+                out.error(id, format!("{err:#}"));
+                continue;
+            }
+        };
+        if let Flow::Exit = execute(request, &provider, &doc, out).await {
+            return Ok(());
+        }
+    }
+    provider.disconnect().await;
+    Ok(())
+}
+
+enum Flow {
+    Continue,
+    Exit,
+}
+
+/// Carries out one command and prints its reply (`wait_synced` replies later, from a task).
+async fn execute(
+    request: Request,
+    provider: &WebsocketProvider,
+    doc: &SharedDoc,
+    out: Output,
+) -> Flow {
+    let id = request.id;
+    match request.command {
+        Command::Exit => {
+            provider.disconnect().await;
+            out.reply("exit", id, json!({}));
+            return Flow::Exit;
+        }
+        Command::Connect => {
+            provider.connect();
+            out.reply("connect", id, json!({}));
+        }
+        Command::Disconnect => {
+            provider.disconnect().await;
+            out.reply("disconnect", id, json!({}));
+        }
+        Command::WaitSynced => {
+            let mut synced = provider.synced_changes();
+            tokio::spawn(async move {
+                // An error means the provider is gone; the test sees no reply and times out.
+                if synced.wait_for(|is_synced| *is_synced).await.is_ok() {
+                    out.reply("wait_synced", id, json!({}));
+                }
+            });
+        }
+        Command::Status => {
+            let status = watchers::status_name(&provider.status());
+            let synced = provider.is_synced();
+            out.reply("status", id, json!({ "status": status, "synced": synced }));
+        }
+        Command::SetAwareness { state } => {
+            provider.set_local_state(&state.to_string());
+            out.reply("set_awareness", id, json!({}));
+        }
+        Command::ClearAwareness => {
+            provider.clear_local_state();
+            out.reply("clear_awareness", id, json!({}));
+        }
+        Command::Awareness => {
+            let states = watchers::states_json(&provider.awareness_states());
+            out.reply("awareness", id, json!({ "states": states }));
+        }
+        Command::Dump => out.reply("dump", id, doc.dump()),
+        edit => match doc.apply(&edit) {
+            Ok(()) => out.reply(edit.name(), id, json!({})),
+            Err(err) => out.error(id, format!("{err:#}")),
+        },
+    }
+    Flow::Continue
+}

@@ -1,0 +1,77 @@
+//! Unsolicited events: connection status, synced state and awareness changes.
+//!
+//! The provider's awareness notification means "may have changed"; the agent prints an
+//! `awareness` event only when the states really differ from the last ones it printed.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+use tokio::sync::watch;
+use ycord_provider::Status;
+
+use crate::output::Output;
+
+pub fn status_name(status: &Status) -> &'static str {
+    match status {
+        Status::Connecting => "connecting",
+        Status::Connected => "connected",
+        Status::Disconnected => "disconnected",
+    }
+}
+
+/// Prints `{"event":"status",..}` for the current status and every change.
+pub fn report_status(mut changes: watch::Receiver<Status>, out: Output) {
+    tokio::spawn(async move {
+        loop {
+            let name = status_name(&changes.borrow_and_update());
+            out.event("status", json!({ "status": name }));
+            if changes.changed().await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Prints `{"event":"synced","synced":bool}` for every change of the synced flag.
+pub fn report_synced(mut changes: watch::Receiver<bool>, out: Output) {
+    tokio::spawn(async move {
+        let mut last = *changes.borrow_and_update();
+        if last {
+            out.event("synced", json!({ "synced": true }));
+        }
+        while changes.changed().await.is_ok() {
+            let now = *changes.borrow_and_update();
+            if now != last {
+                out.event("synced", json!({ "synced": now }));
+                last = now;
+            }
+        }
+    });
+}
+
+/// Remembers the awareness states last printed and prints the new ones when they differ.
+#[derive(Default)]
+pub struct AwarenessReporter {
+    last: Option<BTreeMap<u64, String>>,
+}
+
+impl AwarenessReporter {
+    pub fn report_changes(&mut self, states: BTreeMap<u64, String>, out: Output) {
+        if self.last.as_ref() != Some(&states) {
+            out.event("awareness", json!({ "states": states_json(&states) }));
+            self.last = Some(states);
+        }
+    }
+}
+
+/// `{"<client id>": state}`; a state that is not valid JSON is passed on as a string.
+pub fn states_json(states: &BTreeMap<u64, String>) -> Value {
+    let states: Map<String, Value> = states
+        .iter()
+        .map(|(client, state)| {
+            let state = serde_json::from_str(state).unwrap_or_else(|_| state.clone().into());
+            (client.to_string(), state)
+        })
+        .collect();
+    Value::Object(states)
+}

@@ -1,0 +1,51 @@
+// A WebSocket server running as a child process that announces its address on stdout.
+
+import { logTail, spawnLogged, stopProcess } from './processes.mjs'
+
+const STARTUP_TIMEOUT_MS = 15000
+
+/**
+ * Spawns a server and waits for the stdout line matching `listening` (its first group is the
+ * ws:// url). `env` adds to (or, with `undefined`, removes from) the inherited environment.
+ * Returns `{ url, log, stop() }`; `stop()` sends SIGTERM, waits for the exit and
+ * returns `{code, signal}`.
+ */
+export async function startServerProcess ({ role, command, args, listening, env }) {
+  const childEnv = { ...process.env, ...env }
+  for (const [key, value] of Object.entries(childEnv)) {
+    if (value === undefined) delete childEnv[key]
+  }
+  const server = spawnLogged(role, command, args, { env: childEnv })
+  server.child.stdin.end()
+  const url = await new Promise((resolve, reject) => {
+    const fail = message => {
+      server.child.kill('SIGKILL')
+      reject(new Error(`${role}: ${message}; log ${server.log}:\n${logTail(server.log)}`))
+    }
+    const timer = setTimeout(
+      () => fail(`no "listening" line on stdout within ${STARTUP_TIMEOUT_MS} ms`),
+      STARTUP_TIMEOUT_MS
+    )
+    server.lines.on('line', line => {
+      const match = listening.exec(line)
+      if (match) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    })
+    server.exited.then(({ code, signal }) => {
+      clearTimeout(timer)
+      fail(`exited before listening (code ${code}, signal ${signal})`)
+    }, err => {
+      clearTimeout(timer)
+      fail(err.message)
+    })
+  })
+  return {
+    url,
+    log: server.log,
+    /** Whether the process is still running. */
+    get running () { return server.child.exitCode === null && server.child.signalCode === null },
+    stop: () => stopProcess(server, { what: role })
+  }
+}

@@ -1,0 +1,129 @@
+//! Command line of `cargo xtask`.
+
+use anyhow::{bail, Context, Result};
+
+use crate::suites::Suite;
+
+pub const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  test      install what is missing, build, lint and run every test suite
+  help      print this help (also: cargo xtask test --help)";
+
+pub const TEST_USAGE: &str = "\
+usage: cargo xtask test [options]
+
+Installs what is missing (node/npm, interop npm packages, rustfmt/clippy), builds the
+workspace once, checks formatting and clippy, runs the selected suites and prints a summary.
+Exits non-zero if any step failed.
+
+options:
+  --suite NAME   run only this suite; repeat or comma-separate for several
+                 (suites: rust, interop; default: all)
+  --no-lint      skip `cargo fmt --check` and `cargo clippy`
+  --no-install   fail instead of installing missing prerequisites
+  -h, --help     print this help
+
+environment:
+  CARGO_TARGET_DIR   where cargo builds (default: <repo>/target); the interop suite takes
+                     the ycord and ycord-interop-agent binaries from <target>/debug/";
+
+/// What the user asked for.
+pub enum Invocation {
+    Help(&'static str),
+    Test(TestOptions),
+}
+
+/// Options of `cargo xtask test`.
+#[derive(Debug)]
+pub struct TestOptions {
+    /// Suites to run, in the order of [`Suite::ALL`].
+    pub suites: Vec<Suite>,
+    pub lint: bool,
+    pub install: bool,
+}
+
+pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Invocation> {
+    match args.next().as_deref() {
+        None | Some("help" | "-h" | "--help") => Ok(Invocation::Help(USAGE)),
+        Some("test") => parse_test(args),
+        Some(other) => bail!("unknown command {other:?}"),
+    }
+}
+
+fn parse_test(mut args: impl Iterator<Item = String>) -> Result<Invocation> {
+    let mut chosen = Vec::new();
+    let mut lint = true;
+    let mut install = true;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(Invocation::Help(TEST_USAGE)),
+            "--no-lint" => lint = false,
+            "--no-install" => install = false,
+            "--suite" => {
+                let names = args.next().context("--suite needs a suite name")?;
+                for name in names.split(',') {
+                    chosen.push(name.parse::<Suite>()?);
+                }
+            }
+            other => match other.strip_prefix("--suite=") {
+                Some(names) => {
+                    for name in names.split(',') {
+                        chosen.push(name.parse::<Suite>()?);
+                    }
+                }
+                None => bail!("unknown option {other:?} (see cargo xtask test --help)"),
+            },
+        }
+    }
+    let suites = Suite::ALL
+        .into_iter()
+        .filter(|suite| chosen.is_empty() || chosen.contains(suite))
+        .collect();
+    Ok(Invocation::Test(TestOptions {
+        suites,
+        lint,
+        install,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_options(args: &[&str]) -> TestOptions {
+        let args = std::iter::once("test").chain(args.iter().copied());
+        match parse(args.map(String::from)).unwrap() {
+            Invocation::Test(options) => options,
+            Invocation::Help(_) => panic!("expected test options"),
+        }
+    }
+
+    #[test]
+    fn runs_everything_by_default() {
+        let options = test_options(&[]);
+        assert_eq!(options.suites, Suite::ALL.to_vec());
+        assert!(options.lint && options.install);
+    }
+
+    #[test]
+    fn selects_suites() {
+        assert_eq!(
+            test_options(&["--suite", "interop"]).suites,
+            [Suite::Interop]
+        );
+        assert_eq!(
+            test_options(&["--suite=interop,rust", "--no-lint"]).suites,
+            [Suite::Rust, Suite::Interop]
+        );
+        assert!(!test_options(&["--no-lint"]).lint);
+    }
+
+    #[test]
+    fn rejects_unknown_input() {
+        assert!(parse(["test", "--suite", "python"].map(String::from).into_iter()).is_err());
+        assert!(parse(["test", "--fast"].map(String::from).into_iter()).is_err());
+        assert!(parse(["deploy"].map(String::from).into_iter()).is_err());
+    }
+}

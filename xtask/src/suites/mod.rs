@@ -1,0 +1,53 @@
+//! The test suites `cargo xtask test` runs after the build. A new suite is a variant here, a
+//! file beside this one, and (if it needs tools) a line in `prereqs::ensure`.
+
+mod interop;
+mod rust;
+
+use std::str::FromStr;
+
+use anyhow::{bail, Result};
+
+use crate::outcome::StepResult;
+use crate::workspace::Workspace;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suite {
+    /// `cargo test --workspace`: unit, integration and doc tests of every crate.
+    Rust,
+    /// The Node suite in `interop/tests/`: real yjs / y-websocket clients and the Rust agent
+    /// against the real `ycord` binary and the reference Node server.
+    Interop,
+}
+
+impl Suite {
+    pub const ALL: [Suite; 2] = [Suite::Rust, Suite::Interop];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Suite::Rust => "rust",
+            Suite::Interop => "interop",
+        }
+    }
+
+    pub fn run(self, workspace: &Workspace) -> Result<StepResult> {
+        match self {
+            Suite::Rust => rust::run(workspace),
+            Suite::Interop => interop::run(workspace),
+        }
+    }
+}
+
+impl FromStr for Suite {
+    type Err = anyhow::Error;
+
+    fn from_str(name: &str) -> Result<Self> {
+        match Suite::ALL.into_iter().find(|suite| suite.name() == name) {
+            Some(suite) => Ok(suite),
+            None => {
+                let known: Vec<_> = Suite::ALL.iter().map(|suite| suite.name()).collect();
+                bail!("unknown suite {name:?} (known: {})", known.join(", "))
+            }
+        }
+    }
+}

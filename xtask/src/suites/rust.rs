@@ -1,0 +1,66 @@
+//! `cargo test --workspace`, counting the `test result:` lines of every test binary.
+
+use anyhow::Result;
+
+use crate::outcome::StepResult;
+use crate::process::{self, TestCounts};
+use crate::workspace::Workspace;
+
+pub fn run(workspace: &Workspace) -> Result<StepResult> {
+    let (passed, counts) = process::run_counting(
+        &mut workspace.cargo(&["test", "--workspace"]),
+        None,
+        count_line,
+    )?;
+    Ok(StepResult {
+        passed,
+        counts: Some(counts),
+    })
+}
+
+/// Adds `test result: ok. 3 passed; 1 failed; ...` to the counts.
+fn count_line(line: &str, counts: &mut TestCounts) {
+    let Some(result) = line.strip_prefix("test result: ") else {
+        return;
+    };
+    for part in result.split(';') {
+        let mut words = part.split_whitespace().rev();
+        let (Some(label), Some(number)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let Ok(number) = number.parse::<u64>() else {
+            continue;
+        };
+        match label {
+            "passed" => counts.passed += number,
+            "failed" => counts.failed += number,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_cargo_test_summaries() {
+        let mut counts = TestCounts::default();
+        count_line(
+            "test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.31s",
+            &mut counts,
+        );
+        count_line(
+            "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out",
+            &mut counts,
+        );
+        count_line("test it_passed ... ok", &mut counts);
+        assert_eq!(
+            counts,
+            TestCounts {
+                passed: 15,
+                failed: 2
+            }
+        );
+    }
+}
