@@ -115,6 +115,13 @@ impl Summary {
             if self.all_passed() { "ok" } else { "FAILED" },
             total.as_secs_f64()
         );
+        // One machine-readable closing line over every suite.
+        let (passed, failed) = self
+            .outcomes
+            .iter()
+            .filter_map(|outcome| outcome.counts)
+            .fold((0, 0), |(p, f), c| (p + c.passed, f + c.failed));
+        let _ = writeln!(table, "\ntests: {passed} passed, {failed} failed");
         table
     }
 }
