@@ -54,6 +54,18 @@ impl CloseReason {
         }
     }
 
+    /// Writes the structured log line for closing connection `conn` of `room` for this reason.
+    pub fn log(&self, room: &str, conn: u64) {
+        tracing::warn!(
+            room = %room,
+            conn,
+            code = self.code(),
+            kind = self.label(),
+            reason = %self.text(),
+            "closing connection"
+        );
+    }
+
     /// The close frame's reason text, cut to the 123 bytes a close frame can carry.
     pub fn text(&self) -> String {
         let text = match self {

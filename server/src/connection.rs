@@ -121,14 +121,7 @@ pub(crate) async fn serve(
     let _ = handle.commands.send(RoomCommand::Leave { conn }).await;
     if let Some(reason) = &reason {
         if !is_room_decision && !matches!(reason, CloseReason::ServerShutdown) {
-            tracing::warn!(
-                room = %room,
-                conn,
-                code = reason.code(),
-                kind = reason.label(),
-                reason = %reason.text(),
-                "closing connection"
-            );
+            reason.log(&room, conn);
         }
         let close = Message::close_with(reason.code(), reason.text());
         let _ = timed_send(&mut socket, close, &limits).await;

@@ -139,14 +139,7 @@ fn enqueue(peer: &Peer, frame: Bytes) -> Option<CloseReason> {
 
 fn close(name: &str, peers: &mut HashMap<ConnId, Peer>, conn: ConnId, reason: CloseReason) {
     if let Some(peer) = peers.remove(&conn) {
-        tracing::warn!(
-            room = %name,
-            conn,
-            code = reason.code(),
-            kind = reason.label(),
-            reason = %reason.text(),
-            "closing connection"
-        );
+        reason.log(name, conn);
         let _ = peer.close.send(reason);
     }
 }
