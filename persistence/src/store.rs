@@ -1,0 +1,59 @@
+//! The storage trait every backend implements.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::error::StoreError;
+
+/// One stored update of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUpdate {
+    /// Position in the document's log; strictly increasing in append order, never reused.
+    pub seq: u64,
+    /// A v1 update.
+    pub data: Bytes,
+}
+
+/// What [`DocStore::list`] says about a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocInfo {
+    /// The document (room) name.
+    pub name: String,
+    /// Number of stored updates (a snapshot counts as one).
+    pub updates: u64,
+    /// Total bytes of stored updates.
+    pub bytes: u64,
+}
+
+/// Durable storage for documents, shared by every room of a server.
+///
+/// Every method is atomic: when it returns `Ok`, everything it wrote is durable (it survives
+/// a crash of the process or the machine, as far as the backend's durability setting goes);
+/// when it returns `Err`, nothing it was asked to write is visible.
+#[async_trait]
+pub trait DocStore: Send + Sync + 'static {
+    /// Every stored update of `doc` in sequence order; empty for an unknown document.
+    async fn load(&self, doc: &str) -> Result<Vec<StoredUpdate>, StoreError>;
+
+    /// Appends updates to several documents in one durable commit (one fsync / one
+    /// transaction), returning each update's sequence number in input order. This is what
+    /// group commit is built on: one call may carry the updates of many rooms.
+    async fn append_batch(&self, batch: &[(&str, Bytes)]) -> Result<Vec<u64>, StoreError>;
+
+    /// Appends one update; see [`DocStore::append_batch`].
+    async fn append(&self, doc: &str, update: Bytes) -> Result<u64, StoreError> {
+        let seqs = self.append_batch(&[(doc, update)]).await?;
+        Ok(seqs[0])
+    }
+
+    /// Replaces every update of `doc` with `seq <= up_to` by `snapshot` in one atomic step.
+    /// Updates appended after `up_to` stay, after the snapshot. The snapshot gets a sequence
+    /// number not above that of the first update it does not replace.
+    async fn compact(&self, doc: &str, up_to: u64, snapshot: Bytes) -> Result<(), StoreError>;
+
+    /// Removes a document and all its updates.
+    async fn delete(&self, doc: &str) -> Result<(), StoreError>;
+
+    /// Every stored document with its update count and size, sorted by name.
+    async fn list(&self) -> Result<Vec<DocInfo>, StoreError>;
+}
