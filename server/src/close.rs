@@ -1,7 +1,7 @@
 //! Why the server closes a connection, and the WebSocket close code each reason maps to.
 //!
-//! y-websocket clients stop reconnecting on codes 4400–4499, so none of these use that range:
-//! every reason here is one a client may retry after.
+//! y-websocket clients stop reconnecting on codes 4400–4499, so only a deleted room uses that
+//! range: every other reason here is one a client may retry after.
 
 use ycord_protocol::{DecodeError, DecodeErrorKind};
 
@@ -25,6 +25,11 @@ pub enum CloseReason {
     PingTimeout,
     /// The server is shutting down (1001).
     ServerShutdown,
+    /// The room's updates cannot be stored right now; nothing unstored was acknowledged, and
+    /// the client's reconnect re-sends what it has (1011).
+    StorageUnavailable(String),
+    /// The room was deleted through the HTTP API (4410, so y-websocket does not reconnect).
+    RoomDeleted,
 }
 
 impl CloseReason {
@@ -38,6 +43,8 @@ impl CloseReason {
             CloseReason::MessageTooBig { .. } => 1009,
             CloseReason::PingTimeout => 4000,
             CloseReason::ServerShutdown => 1001,
+            CloseReason::StorageUnavailable(_) => 1011,
+            CloseReason::RoomDeleted => 4410,
         }
     }
 
@@ -51,6 +58,8 @@ impl CloseReason {
             CloseReason::MessageTooBig { .. } => "message_too_big",
             CloseReason::PingTimeout => "ping_timeout",
             CloseReason::ServerShutdown => "server_shutdown",
+            CloseReason::StorageUnavailable(_) => "storage_unavailable",
+            CloseReason::RoomDeleted => "room_deleted",
         }
     }
 
@@ -72,6 +81,8 @@ impl CloseReason {
             CloseReason::ProtocolError(detail)
             | CloseReason::UnsupportedData(detail)
             | CloseReason::InvalidUpdate(detail) => detail.clone(),
+            CloseReason::StorageUnavailable(detail) => format!("storage unavailable: {detail}"),
+            CloseReason::RoomDeleted => "room deleted".to_owned(),
             CloseReason::SlowConsumer => "send queue full: client is not reading".to_owned(),
             CloseReason::MessageTooBig { limit } => format!("message exceeds {limit} bytes"),
             CloseReason::PingTimeout => "no pong received within the ping interval".to_owned(),
@@ -116,7 +127,7 @@ mod tests {
     }
 
     #[test]
-    fn no_reason_uses_the_codes_that_stop_y_websocket_reconnecting() {
+    fn only_room_deletion_uses_the_codes_that_stop_y_websocket_reconnecting() {
         for reason in [
             CloseReason::ProtocolError(String::new()),
             CloseReason::UnsupportedData(String::new()),
@@ -125,8 +136,10 @@ mod tests {
             CloseReason::MessageTooBig { limit: 1 },
             CloseReason::PingTimeout,
             CloseReason::ServerShutdown,
+            CloseReason::StorageUnavailable(String::new()),
         ] {
             assert!(!(4400..4500).contains(&reason.code()), "{reason:?}");
         }
+        assert!((4400..4500).contains(&CloseReason::RoomDeleted.code()));
     }
 }

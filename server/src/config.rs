@@ -1,17 +1,20 @@
 //! Server settings.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
 use std::time::Duration;
 
-/// Everything a [`crate::Server`] can be told; `Config::default()` matches the Node
-/// y-websocket server (127.0.0.1:1234) plus ycord's limits.
+/// Everything a [`crate::Server`] can be told. `Config::default()` listens where the Node
+/// y-websocket server does (127.0.0.1:1234) and keeps documents in memory; the `ycord`
+/// binary defaults to the embedded store under `./ycord-data`.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Address to listen on.
     pub host: IpAddr,
     /// Port to listen on; `0` picks a free one (see [`crate::Server::local_addr`]).
     pub port: u16,
-    /// Largest accepted WebSocket message in bytes; a larger one closes its connection (1009).
+    /// Largest accepted WebSocket message (and HTTP update body) in bytes; a larger message
+    /// closes its connection (1009).
     pub max_message_size: usize,
     /// Frames queued for one connection before it counts as a slow consumer and is closed.
     pub send_queue: usize,
@@ -22,6 +25,12 @@ pub struct Config {
     pub room_grace: Duration,
     /// How long one write to a socket may take before the client counts as not reading.
     pub write_timeout: Duration,
+    /// Where documents are kept.
+    pub storage: Storage,
+    /// When an update counts as stored.
+    pub durability: Durability,
+    /// When a room's stored log is merged into one snapshot.
+    pub compaction: Compaction,
 }
 
 impl Default for Config {
@@ -34,6 +43,86 @@ impl Default for Config {
             ping_interval: Duration::from_secs(30),
             room_grace: Duration::from_secs(10),
             write_timeout: Duration::from_secs(10),
+            storage: Storage::Memory,
+            durability: Durability::Sync,
+            compaction: Compaction::default(),
+        }
+    }
+}
+
+/// Where documents are kept.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// In memory only: lost when the process ends (`--ephemeral`).
+    Memory,
+    /// The embedded store: one SQLite database file in this directory (`--data-dir`).
+    Embedded(PathBuf),
+    /// A PostgreSQL database (`--database-url postgres://…`).
+    #[cfg(feature = "postgres")]
+    Postgres(String),
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::fmt::Display for Storage {
+    /// A description safe for logs: a database URL may carry a password, so it is not shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Storage::Memory => f.write_str("memory (ephemeral)"),
+            Storage::Embedded(dir) => write!(f, "embedded ({})", dir.display()),
+            #[cfg(feature = "postgres")]
+            Storage::Postgres(_) => f.write_str("postgresql"),
+        }
+    }
+}
+
+/// When an update counts as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// An update is echoed to anyone, the sender included, only once it is durable. Clients
+    /// treat the echo as the server having the update, so nothing echoed is ever lost.
+    Sync,
+    /// Updates are echoed at once and committed in batches every `interval`: a crash can lose
+    /// what was echoed during the last interval.
+    Batched {
+        /// How long appends are gathered before each commit.
+        interval: Duration,
+    },
+}
+
+impl Durability {
+    /// Whether effects wait for their updates to be durable.
+    pub fn is_sync(&self) -> bool {
+        matches!(self, Durability::Sync)
+    }
+
+    /// How long the group-commit task gathers appends before committing.
+    pub(crate) fn linger(&self) -> std::time::Duration {
+        match self {
+            Durability::Sync => std::time::Duration::ZERO,
+            Durability::Batched { interval } => *interval,
+        }
+    }
+}
+
+/// When a room's stored log is merged into one snapshot (in the background).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compaction {
+    /// Compact once a room has this many stored updates.
+    pub max_updates: u64,
+    /// Compact once a room's stored updates take this many bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for Compaction {
+    fn default() -> Self {
+        Compaction {
+            max_updates: 1_000,
+            max_bytes: 4 * 1024 * 1024,
         }
     }
 }

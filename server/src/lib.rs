@@ -1,15 +1,20 @@
 //! `ycord-server` — a WebSocket relay for Yjs documents that y-websocket clients use as a
-//! drop-in for the Node y-websocket server.
+//! drop-in for the Node y-websocket server, with persistence built in.
 //!
 //! Rooms are addressed by URL path (`ws://host:port/<room>`, the raw path, not
-//! percent-decoded). Each room is one task owning its document and awareness states; an update
-//! is relayed as the bytes it arrived in to every connection of the room, the sender included.
+//! percent-decoded). Each room is one task owning its document and awareness states; it is
+//! loaded from the store before its first sync message is answered, and an update is echoed
+//! to anyone only once the store has it (group-committed across rooms). The update is relayed
+//! as the bytes it arrived in to every connection of the room, the sender included.
 //!
 //! ```no_run
-//! # async fn run() -> std::io::Result<()> {
-//! let server = ycord_server::Server::bind(ycord_server::Config {
+//! # async fn run() -> Result<(), ycord_server::StartError> {
+//! use ycord_server::{Config, Server, Storage};
+//!
+//! let server = Server::bind(Config {
 //!     port: 0, // any free port
-//!     ..ycord_server::Config::default()
+//!     storage: Storage::Embedded("./ycord-data".into()),
+//!     ..Config::default()
 //! })
 //! .await?;
 //! println!("clients connect to {}/my-room", server.ws_url());
@@ -19,18 +24,23 @@
 //! ```
 #![warn(missing_docs)]
 
+mod api;
 pub mod close;
+mod commit;
 mod config;
 mod connection;
 mod health;
+pub mod json;
+mod metrics;
 pub mod presence;
 pub mod room;
 mod room_task;
 mod rooms;
 mod server;
-pub mod store;
+pub mod storage;
 
 pub use close::CloseReason;
-pub use config::Config;
+pub use config::{Compaction, Config, Durability, Storage};
+pub use metrics::Metrics;
 pub use rooms::RoomStats;
-pub use server::Server;
+pub use server::{Server, StartError};

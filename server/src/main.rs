@@ -1,11 +1,12 @@
 //! `ycord` — run the relay server.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::Parser;
-use ycord_server::{Config, Server};
+use clap::{Parser, ValueEnum};
+use ycord_server::{Compaction, Config, Durability, Server, Storage};
 
 /// A Yjs relay server, a drop-in for the Node y-websocket server.
 #[derive(Debug, Parser)]
@@ -29,6 +30,50 @@ struct Args {
     /// Seconds a room stays in memory after its last connection left.
     #[arg(long, default_value_t = 10)]
     room_grace: u64,
+    /// Directory of the embedded store (one SQLite file, created when missing).
+    #[arg(long, env = "YCORD_DATA_DIR", default_value = "./ycord-data")]
+    data_dir: PathBuf,
+    /// Store documents in PostgreSQL instead (`postgres://user@host:port/db`); the schema is
+    /// created on start.
+    #[arg(long, env = "DATABASE_URL", conflicts_with = "ephemeral")]
+    database_url: Option<String>,
+    /// Keep documents in memory only: everything is lost when the server stops.
+    #[arg(long)]
+    ephemeral: bool,
+    /// `sync`: an update is echoed only once stored (nothing echoed is ever lost).
+    /// `batched`: echoed at once, stored every --batch-interval-ms (a crash loses at most that).
+    #[arg(long, value_enum, default_value_t = DurabilityArg::Sync)]
+    durability: DurabilityArg,
+    /// Milliseconds between commits with --durability batched.
+    #[arg(long, default_value_t = 50)]
+    batch_interval_ms: u64,
+    /// Merge a room's stored updates into one snapshot once it has this many.
+    #[arg(long, default_value_t = Compaction::default().max_updates)]
+    compact_after_updates: u64,
+    /// Merge a room's stored updates into one snapshot once they take this many bytes.
+    #[arg(long, default_value_t = Compaction::default().max_bytes)]
+    compact_after_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DurabilityArg {
+    Sync,
+    Batched,
+}
+
+impl Args {
+    fn storage(&self) -> anyhow::Result<Storage> {
+        if self.ephemeral {
+            return Ok(Storage::Memory);
+        }
+        match &self.database_url {
+            None => Ok(Storage::Embedded(self.data_dir.clone())),
+            #[cfg(feature = "postgres")]
+            Some(url) => Ok(Storage::Postgres(url.clone())),
+            #[cfg(not(feature = "postgres"))]
+            Some(_) => anyhow::bail!("this ycord was built without the `postgres` feature"),
+        }
+    }
 }
 
 #[tokio::main]
@@ -47,14 +92,26 @@ async fn main() -> anyhow::Result<()> {
         send_queue: args.send_queue,
         ping_interval: Duration::from_secs(args.ping_interval),
         room_grace: Duration::from_secs(args.room_grace),
+        storage: args.storage()?,
+        durability: match args.durability {
+            DurabilityArg::Sync => Durability::Sync,
+            DurabilityArg::Batched => Durability::Batched {
+                interval: Duration::from_millis(args.batch_interval_ms),
+            },
+        },
+        compaction: Compaction {
+            max_updates: args.compact_after_updates,
+            max_bytes: args.compact_after_bytes,
+        },
         ..Config::default()
     };
+    let storage = config.storage.to_string();
     let server = Server::bind(config)
         .await
         .with_context(|| format!("while binding {}:{}", args.host, args.port))?;
     // Scripts and tests read this line to learn the port when started with --port 0.
     println!("ycord listening on {}", server.ws_url());
-    tracing::info!(addr = %server.local_addr(), "listening");
+    tracing::info!(addr = %server.local_addr(), storage = %storage, "listening");
 
     wait_for_signal().await?;
     tracing::info!("shutting down");

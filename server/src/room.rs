@@ -28,6 +28,9 @@ pub enum Effect {
     Broadcast(Bytes),
     /// Close one connection with a reason; the room has already forgotten it.
     Close(ConnId, CloseReason),
+    /// Store this v1 update durably. It has been applied to the document; under sync-before-echo
+    /// durability, the effects after it wait until the store confirms it.
+    Append(Bytes),
 }
 
 /// How many step2 answers are kept per document version (one per distinct state vector).
@@ -48,19 +51,28 @@ pub struct Room {
 }
 
 impl Room {
-    /// A room whose document starts from `initial_state` (a v1 update), if any.
+    /// A room whose document starts from the stored v1 `updates`, in order.
     ///
     /// # Errors
-    /// When `initial_state` is not a valid v1 update.
+    /// When a stored update is not a valid v1 update.
     pub fn new<C: Clock + 'static>(
-        initial_state: Option<&[u8]>,
+        updates: &[&[u8]],
         clock: C,
     ) -> Result<Self, yrs::encoding::read::Error> {
         let doc = Doc::with_options(Options {
             offset_kind: OffsetKind::Utf16,
             ..Options::default()
         });
-        if let Some(state) = initial_state {
+        if !updates.is_empty() {
+            // Merging first integrates the whole log in one pass instead of one per update.
+            let merged;
+            let state = match updates {
+                [single] => *single,
+                many => {
+                    merged = yrs::merge_updates_v1(many)?;
+                    &merged[..]
+                }
+            };
             let update = Update::decode_v1(state)?;
             doc.transact_mut()
                 .apply_update(update)
@@ -144,6 +156,8 @@ impl Room {
                     match self.apply(update) {
                         Ok(false) => {}
                         Ok(true) => {
+                            let update = sync.update().unwrap_or_default();
+                            effects.push(Effect::Append(frame.slice_ref(update)));
                             let relay = match sync {
                                 // The received frame is already `[0, 2, update]`: relay it as is.
                                 SyncMessage::Update(_) if is_single => frame.clone(),
@@ -184,6 +198,31 @@ impl Room {
                 // message is harmless and ignored.
                 Message::Auth(_) => {}
             }
+        }
+        effects
+    }
+
+    /// Applies an update that did not come from a connection (the HTTP API): it is stored and
+    /// relayed to every connection like any client's update.
+    ///
+    /// # Errors
+    /// The reason the update is invalid; the document is unchanged.
+    pub fn apply_external(&mut self, update: Bytes) -> Result<Vec<Effect>, CloseReason> {
+        let decoded = decode_update(&update)?;
+        if !self.apply(decoded)? {
+            return Ok(Vec::new());
+        }
+        let frame = Bytes::from(encode::sync_update(&update));
+        Ok(vec![Effect::Append(update), Effect::Broadcast(frame)])
+    }
+
+    /// Closes every connection with `reason`, as when the room is deleted.
+    pub fn close_all(&mut self, reason: &CloseReason) -> Vec<Effect> {
+        let mut effects = Vec::with_capacity(self.connections.len());
+        for (conn, _) in std::mem::take(&mut self.connections) {
+            // Nobody is left to tell about the awareness states this removes.
+            self.presence.release(conn);
+            effects.push(Effect::Close(conn, reason.clone()));
         }
         effects
     }
@@ -252,7 +291,7 @@ mod tests {
     use yrs::{GetString, Text};
 
     fn room() -> Room {
-        Room::new(None, ManualClock::new(0)).unwrap()
+        Room::new(&[], ManualClock::new(0)).unwrap()
     }
 
     fn text_update(content: &str) -> Vec<u8> {
@@ -263,6 +302,13 @@ mod tests {
             .transact()
             .encode_state_as_update_v1(&StateVector::default());
         update
+    }
+
+    fn text_update_frame_payload(frame: &Bytes) -> Bytes {
+        match &decode_frame(frame).unwrap()[0] {
+            Message::Sync(SyncMessage::Update(update)) => frame.slice_ref(update),
+            other => panic!("{other:?}"),
+        }
     }
 
     fn text_of(room: &Room) -> String {
@@ -292,7 +338,11 @@ mod tests {
         room.join(2);
         let frame = Bytes::from(encode::sync_update(&text_update("hi")));
         let effects = room.receive(1, frame.clone());
-        assert_eq!(effects, vec![Effect::Broadcast(frame.clone())]);
+        let update = text_update_frame_payload(&frame);
+        assert_eq!(
+            effects,
+            vec![Effect::Append(update), Effect::Broadcast(frame.clone())]
+        );
         assert_eq!(text_of(&room), "hi");
         // The same update again changes nothing and is not relayed.
         assert!(room.receive(2, frame).is_empty());

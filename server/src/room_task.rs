@@ -1,19 +1,25 @@
-//! The task that owns one [`Room`]: it serialises the room's commands and moves its effects
-//! onto each connection's bounded queue without ever waiting on a socket.
+//! The task that owns one [`Room`]: it loads the room from the store before answering anyone,
+//! serialises the room's commands, has every document update stored before its effects go out
+//! (under sync-before-echo durability), compacts the room's log in the background, and moves
+//! effects onto each connection's bounded queue without ever waiting on a socket.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
+use ycord_persistence::StoreError;
 use yrs::sync::time::SystemClock;
 use yrs::sync::Clock;
+use yrs::{ReadTxn, StateVector, Transact};
 
 use crate::close::CloseReason;
+use crate::commit::AppendResult;
+use crate::json;
 use crate::room::{ConnId, Effect, Room};
-use crate::rooms::Rooms;
+use crate::rooms::{RoomContext, Rooms};
 
 /// A message for a room task.
 pub(crate) enum RoomCommand {
@@ -23,6 +29,30 @@ pub(crate) enum RoomCommand {
     Frame { conn: ConnId, frame: Bytes },
     /// A connection ended.
     Leave { conn: ConnId },
+    /// The whole document as a v1 update (HTTP API).
+    Encode { reply: oneshot::Sender<Vec<u8>> },
+    /// The root types as JSON (HTTP API).
+    ToJson {
+        reply: oneshot::Sender<serde_json::Value>,
+    },
+    /// Apply a v1 update (HTTP API); answered once it is stored and relayed.
+    Apply {
+        update: Bytes,
+        reply: oneshot::Sender<Result<(), ApplyError>>,
+    },
+    /// Close every connection and delete the stored document (HTTP API).
+    Delete {
+        reply: oneshot::Sender<Result<(), Arc<StoreError>>>,
+    },
+}
+
+/// Why an update posted through the HTTP API was not applied.
+#[derive(Debug, Clone)]
+pub(crate) enum ApplyError {
+    /// The bytes are not a valid v1 update.
+    Invalid(String),
+    /// The store refused it; nothing was applied durably.
+    Store(Arc<StoreError>),
 }
 
 /// The room's side of a connection: its outgoing queue and the signal that closes it.
@@ -34,96 +64,417 @@ pub(crate) struct Peer {
 /// How often stale awareness states are looked for.
 const EXPIRY_CHECK: Duration = Duration::from_secs(1);
 
-/// Runs a room until it has been idle for `grace` and the registry has unloaded it.
-pub(crate) async fn run(
-    name: String,
+/// Something waiting for earlier appends to become durable.
+enum Held {
+    Effects(Vec<Effect>),
+    Reply(oneshot::Sender<Result<(), ApplyError>>),
+}
+
+/// What the log of this room looks like in the store, for deciding when to compact.
+#[derive(Debug, Default)]
+struct StoredLog {
+    /// Highest sequence number confirmed durable.
+    last_seq: u64,
+    /// Updates in the store (a snapshot counts as one).
+    updates: u64,
+    /// Bytes in the store.
+    bytes: u64,
+}
+
+struct RoomTask {
+    name: Arc<str>,
     generation: u64,
-    mut room: Room,
+    room: Room,
+    ctx: Arc<RoomContext>,
+    peers: HashMap<ConnId, Peer>,
+    /// Appends not yet confirmed, oldest first, with the size of each.
+    acks: VecDeque<(oneshot::Receiver<AppendResult>, u64)>,
+    /// Appends submitted so far and confirmed so far; `held` entries wait for a count.
+    submitted: u64,
+    confirmed: u64,
+    held: VecDeque<(u64, Held)>,
+    log: StoredLog,
+    compaction: Option<oneshot::Receiver<Result<(u64, u64, u64), StoreError>>>,
+}
+
+/// Loads the room, then runs it until it has been idle for the grace period (or the server
+/// shuts down) and the registry has unloaded it.
+pub(crate) async fn run(
+    name: Arc<str>,
+    generation: u64,
     mut inbox: mpsc::Receiver<RoomCommand>,
-    rooms: Arc<Rooms>,
-    grace: Duration,
+    ctx: Arc<RoomContext>,
 ) {
-    let mut peers: HashMap<ConnId, Peer> = HashMap::new();
-    let mut idle_since = Some(Instant::now());
-    // Expiry is checked on a fixed beat rather than per message: scanning every state after
-    // each frame would put O(states) work on the hot path for a 1 s precision nobody needs.
-    let mut expiry_check = tokio::time::interval(EXPIRY_CHECK);
-    expiry_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let effects = tokio::select! {
-            command = inbox.recv() => match command {
-                Some(RoomCommand::Join { conn, peer }) => {
-                    peers.insert(conn, peer);
-                    idle_since = None;
-                    room.join(conn)
+    let loaded = ctx.store.load(&name).await;
+    let (room, log) = match loaded {
+        Ok(updates) => {
+            let slices: Vec<&[u8]> = updates.iter().map(|u| &u.data[..]).collect();
+            match Room::new(&slices, SystemClock) {
+                Ok(room) => {
+                    let log = StoredLog {
+                        last_seq: updates.last().map_or(0, |u| u.seq),
+                        updates: updates.len() as u64,
+                        bytes: updates.iter().map(|u| u.data.len() as u64).sum(),
+                    };
+                    (room, log)
                 }
-                Some(RoomCommand::Frame { conn, frame }) => {
-                    if peers.contains_key(&conn) { room.receive(conn, frame) } else { Vec::new() }
+                Err(err) => {
+                    tracing::error!(room = %name, error = %err, "stored document is unreadable");
+                    let reason = format!("stored document is unreadable: {err}");
+                    let reason = CloseReason::StorageUnavailable(reason);
+                    return refuse(&name, generation, inbox, &ctx.rooms, &reason);
                 }
-                Some(RoomCommand::Leave { conn }) => {
-                    peers.remove(&conn);
-                    room.leave(conn)
-                }
-                None => break,
-            },
-            _ = expiry_check.tick() => room.tick(SystemClock.now()),
-            () = sleep_until(idle_since.map(|since| since + grace)) => {
-                if rooms.try_unload(&name, generation, &mut inbox, &room) {
-                    tracing::debug!(room = %name, "room unloaded");
-                    break;
-                }
-                idle_since = Some(Instant::now());
-                Vec::new()
             }
-        };
-        dispatch(&name, &mut room, &mut peers, effects);
-        if peers.is_empty() && idle_since.is_none() {
-            idle_since = Some(Instant::now());
         }
+        Err(err) => {
+            tracing::error!(room = %name, error = %err, "loading room failed");
+            let reason = CloseReason::StorageUnavailable(err.to_string());
+            return refuse(&name, generation, inbox, &ctx.rooms, &reason);
+        }
+    };
+    let mut task = RoomTask {
+        name,
+        generation,
+        room,
+        ctx,
+        peers: HashMap::new(),
+        acks: VecDeque::new(),
+        submitted: 0,
+        confirmed: 0,
+        held: VecDeque::new(),
+        log,
+        compaction: None,
+    };
+    if let Some(reason) = task.serve(&mut inbox).await {
+        refuse(&task.name, generation, inbox, &task.ctx.rooms, &reason);
     }
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Moves effects to connection queues. A full queue closes that connection as a slow
-/// consumer, which may produce more effects (its awareness removal); they are handled here too.
-fn dispatch(
+/// The room ends without unloading normally (it could not be loaded, its store failed, or it
+/// was deleted): the registry forgets it, so the next connection starts a fresh task, and
+/// whoever is still waiting in its inbox is told `reason`.
+fn refuse(
     name: &str,
-    room: &mut Room,
-    peers: &mut HashMap<ConnId, Peer>,
-    mut effects: Vec<Effect>,
+    generation: u64,
+    mut inbox: mpsc::Receiver<RoomCommand>,
+    rooms: &Rooms,
+    reason: &CloseReason,
 ) {
-    while !effects.is_empty() {
-        let mut evicted: Vec<(ConnId, CloseReason)> = Vec::new();
-        for effect in effects.drain(..) {
-            match effect {
-                Effect::Send(conn, frame) => {
-                    if let Some(peer) = peers.get(&conn) {
-                        if let Some(reason) = enqueue(peer, frame) {
-                            evicted.push((conn, reason));
+    rooms.forget(name, generation);
+    inbox.close();
+    while let Ok(command) = inbox.try_recv() {
+        match command {
+            RoomCommand::Join { conn, peer } => {
+                reason.log(name, conn);
+                let _ = peer.close.send(reason.clone());
+            }
+            RoomCommand::Apply { reply, .. } => {
+                let error = StoreError::Unavailable(reason.text());
+                let _ = reply.send(Err(ApplyError::Store(Arc::new(error))));
+            }
+            RoomCommand::Delete { reply } => {
+                let _ = reply.send(Err(Arc::new(StoreError::Unavailable(reason.text()))));
+            }
+            // Dropping the reply tells the caller the room is unavailable.
+            _ => {}
+        }
+    }
+}
+
+impl RoomTask {
+    /// Runs the room; returns how to turn away late joiners when it ended abnormally.
+    async fn serve(&mut self, inbox: &mut mpsc::Receiver<RoomCommand>) -> Option<CloseReason> {
+        let mut shutdown = self.ctx.shutdown.clone();
+        let mut is_shutting_down = *shutdown.borrow();
+        let mut idle_since = Some(Instant::now());
+        // Expiry is checked on a fixed beat rather than per message: scanning every state
+        // after each frame would put O(states) work on the hot path for a precision nobody needs.
+        let mut expiry_check = tokio::time::interval(EXPIRY_CHECK);
+        expiry_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let grace = if is_shutting_down {
+                Duration::ZERO
+            } else {
+                self.ctx.grace
+            };
+            tokio::select! {
+                command = inbox.recv() => match command {
+                    Some(command) => {
+                        if let Some(end) = self.handle(command).await {
+                            return Some(end);
                         }
                     }
-                }
-                Effect::Broadcast(frame) => {
-                    for (&conn, peer) in peers.iter() {
-                        if let Some(reason) = enqueue(peer, frame.clone()) {
-                            evicted.push((conn, reason));
-                        }
+                    None => return None,
+                },
+                ack = next_ack(&mut self.acks) => {
+                    if let Some(end) = self.confirm(ack) {
+                        return Some(end);
                     }
                 }
-                Effect::Close(conn, reason) => close(name, peers, conn, reason),
+                result = next_compaction(&mut self.compaction) => self.compacted(result),
+                _ = expiry_check.tick() => {
+                    let effects = self.room.tick(SystemClock.now());
+                    self.dispatch(effects);
+                }
+                _ = shutdown.changed(), if !is_shutting_down => is_shutting_down = true,
+                () = sleep_until(idle_since.map(|since| since + grace)) => {
+                    if self.is_settled()
+                        && self.ctx.rooms.try_unload(&self.name, self.generation, inbox)
+                    {
+                        tracing::debug!(room = %self.name, "room unloaded");
+                        return None;
+                    }
+                    idle_since = Some(Instant::now());
+                }
+            }
+            if !self.peers.is_empty() {
+                idle_since = None;
+            } else if idle_since.is_none() {
+                idle_since = Some(Instant::now());
             }
         }
-        for (conn, reason) in evicted {
-            if peers.contains_key(&conn) {
-                close(name, peers, conn, reason);
-                effects.extend(room.leave(conn));
+    }
+
+    /// No append or compaction is in flight, so unloading loses nothing.
+    fn is_settled(&self) -> bool {
+        self.acks.is_empty() && self.compaction.is_none()
+    }
+
+    /// Handles one command; `Some` means the room has ended.
+    async fn handle(&mut self, command: RoomCommand) -> Option<CloseReason> {
+        match command {
+            RoomCommand::Join { conn, peer } => {
+                self.peers.insert(conn, peer);
+                let effects = self.room.join(conn);
+                self.submit(effects).await;
             }
+            RoomCommand::Frame { conn, frame } => {
+                if self.peers.contains_key(&conn) {
+                    let effects = self.room.receive(conn, frame);
+                    self.submit(effects).await;
+                }
+            }
+            RoomCommand::Leave { conn } => {
+                self.peers.remove(&conn);
+                let effects = self.room.leave(conn);
+                self.submit(effects).await;
+            }
+            RoomCommand::Encode { reply } => {
+                let state = self
+                    .room
+                    .doc()
+                    .transact()
+                    .encode_state_as_update_v1(&StateVector::default());
+                let _ = reply.send(state);
+            }
+            RoomCommand::ToJson { reply } => {
+                let _ = reply.send(json::doc_to_json(self.room.doc()));
+            }
+            RoomCommand::Apply { update, reply } => match self.room.apply_external(update) {
+                Ok(effects) => {
+                    self.submit(effects).await;
+                    self.hold(Held::Reply(reply));
+                }
+                Err(reason) => {
+                    let _ = reply.send(Err(ApplyError::Invalid(reason.text())));
+                }
+            },
+            RoomCommand::Delete { reply } => {
+                let effects = self.room.close_all(&CloseReason::RoomDeleted);
+                self.dispatch(effects);
+                // Appends in flight must land before the delete, or they would resurrect it.
+                while let Some((ack, _)) = self.acks.pop_front() {
+                    let _ = ack.await;
+                }
+                let result = self.ctx.store.delete(&self.name).await.map_err(Arc::new);
+                let _ = reply.send(result);
+                return Some(CloseReason::RoomDeleted);
+            }
+        }
+        None
+    }
+
+    /// Sends effects on their way: appends go to the committer; under sync-before-echo
+    /// durability everything after an append waits for it.
+    async fn submit(&mut self, effects: Vec<Effect>) {
+        let mut ready = Vec::new();
+        for effect in effects {
+            match effect {
+                Effect::Append(update) => {
+                    self.ctx.metrics.record_update();
+                    let size = update.len() as u64;
+                    let ack = self
+                        .ctx
+                        .committer
+                        .append(Arc::clone(&self.name), update)
+                        .await;
+                    self.acks.push_back((ack, size));
+                    if self.ctx.durability.is_sync() {
+                        self.hold(Held::Effects(std::mem::take(&mut ready)));
+                        self.submitted += 1;
+                    }
+                }
+                other => ready.push(other),
+            }
+        }
+        self.hold(Held::Effects(ready));
+    }
+
+    /// Queues `item` behind every append submitted so far, or releases it if none is pending.
+    fn hold(&mut self, item: Held) {
+        if self.held.is_empty() && self.confirmed >= self.submitted {
+            self.release(item);
+        } else {
+            self.held.push_back((self.submitted, item));
+        }
+    }
+
+    fn release(&mut self, item: Held) {
+        match item {
+            Held::Effects(effects) => self.dispatch(effects),
+            Held::Reply(reply) => {
+                let _ = reply.send(Ok(()));
+            }
+        }
+    }
+
+    /// Handles the oldest append's outcome; `Some` means the room has ended.
+    fn confirm(&mut self, (result, size): (AppendResult, u64)) -> Option<CloseReason> {
+        match result {
+            Ok(seq) => {
+                self.log.last_seq = self.log.last_seq.max(seq);
+                self.log.updates += 1;
+                self.log.bytes += size;
+                if self.ctx.durability.is_sync() {
+                    self.confirmed += 1;
+                }
+                while self
+                    .held
+                    .front()
+                    .is_some_and(|(after, _)| *after <= self.confirmed)
+                {
+                    let (_, item) = self.held.pop_front().expect("checked above");
+                    self.release(item);
+                }
+                self.maybe_compact();
+                None
+            }
+            Err(err) => Some(self.fail(&err)),
+        }
+    }
+
+    /// The store refused an append. The document in memory now holds updates the store does
+    /// not, so the room closes every connection without acknowledging them and unloads; the
+    /// clients still hold those updates and send them again when they reconnect, and the room
+    /// reloads from the store once it works again.
+    fn fail(&mut self, err: &StoreError) -> CloseReason {
+        let reason = CloseReason::StorageUnavailable(err.to_string());
+        for (_, item) in self.held.drain(..) {
+            if let Held::Reply(reply) = item {
+                let error = StoreError::Unavailable(err.to_string());
+                let _ = reply.send(Err(ApplyError::Store(Arc::new(error))));
+            }
+        }
+        let effects = self.room.close_all(&reason);
+        self.dispatch(effects);
+        reason
+    }
+
+    fn maybe_compact(&mut self) {
+        let policy = &self.ctx.compaction;
+        let is_due = self.log.updates > 1
+            && (self.log.updates >= policy.max_updates || self.log.bytes >= policy.max_bytes);
+        if !is_due || self.compaction.is_some() {
+            return;
+        }
+        let (done, result) = oneshot::channel();
+        self.compaction = Some(result);
+        let doc = self.room.doc().clone();
+        let store = Arc::clone(&self.ctx.store);
+        let name = Arc::clone(&self.name);
+        let up_to = self.log.last_seq;
+        let (updates_at_start, bytes_at_start) = (self.log.updates, self.log.bytes);
+        tokio::spawn(async move {
+            // Everything up to `up_to` is already in the document, so the snapshot covers it;
+            // it may also hold later updates, which is harmless: applying twice is a no-op.
+            let encoded = tokio::task::spawn_blocking(move || {
+                doc.transact()
+                    .encode_state_as_update_v1(&StateVector::default())
+            })
+            .await;
+            let result = match encoded {
+                Ok(snapshot) => {
+                    let size = snapshot.len() as u64;
+                    store
+                        .compact(&name, up_to, Bytes::from(snapshot))
+                        .await
+                        .map(|()| (updates_at_start, bytes_at_start, size))
+                }
+                Err(err) => Err(StoreError::Unavailable(format!("encoding failed: {err}"))),
+            };
+            let _ = done.send(result);
+        });
+    }
+
+    fn compacted(&mut self, result: Result<(u64, u64, u64), StoreError>) {
+        self.compaction = None;
+        match result {
+            Ok((replaced_updates, replaced_bytes, snapshot_bytes)) => {
+                self.ctx.metrics.record_compaction();
+                self.log.updates = self.log.updates - replaced_updates + 1;
+                self.log.bytes = self.log.bytes - replaced_bytes + snapshot_bytes;
+                tracing::debug!(room = %self.name, updates = self.log.updates, bytes = self.log.bytes, "room compacted");
+            }
+            Err(err) => {
+                // The log stays as it was; the next append tries again.
+                tracing::warn!(room = %self.name, error = %err, "compaction failed");
+            }
+        }
+    }
+
+    /// Moves effects to connection queues. A full queue closes that connection as a slow
+    /// consumer, which may produce more effects (its awareness removal); they go out too.
+    fn dispatch(&mut self, mut effects: Vec<Effect>) {
+        let mut sent = 0;
+        while !effects.is_empty() {
+            let mut evicted: Vec<(ConnId, CloseReason)> = Vec::new();
+            for effect in effects.drain(..) {
+                match effect {
+                    Effect::Send(conn, frame) => {
+                        if let Some(peer) = self.peers.get(&conn) {
+                            sent += 1;
+                            if let Some(reason) = enqueue(peer, frame) {
+                                evicted.push((conn, reason));
+                            }
+                        }
+                    }
+                    Effect::Broadcast(frame) => {
+                        for (&conn, peer) in &self.peers {
+                            sent += 1;
+                            if let Some(reason) = enqueue(peer, frame.clone()) {
+                                evicted.push((conn, reason));
+                            }
+                        }
+                    }
+                    Effect::Close(conn, reason) => self.close(conn, reason),
+                    Effect::Append(_) => unreachable!("appends are submitted, not dispatched"),
+                }
+            }
+            for (conn, reason) in evicted {
+                if self.peers.contains_key(&conn) {
+                    self.close(conn, reason);
+                    effects.extend(self.room.leave(conn));
+                }
+            }
+        }
+        self.ctx.metrics.record_frames_sent(sent);
+    }
+
+    fn close(&mut self, conn: ConnId, reason: CloseReason) {
+        if let Some(peer) = self.peers.remove(&conn) {
+            reason.log(&self.name, conn);
+            self.ctx.metrics.record_close(reason.label());
+            let _ = peer.close.send(reason);
         }
     }
 }
@@ -137,14 +488,38 @@ fn enqueue(peer: &Peer, frame: Bytes) -> Option<CloseReason> {
     }
 }
 
-fn close(name: &str, peers: &mut HashMap<ConnId, Peer>, conn: ConnId, reason: CloseReason) {
-    if let Some(peer) = peers.remove(&conn) {
-        reason.log(name, conn);
-        let _ = peer.close.send(reason);
+async fn next_ack(
+    acks: &mut VecDeque<(oneshot::Receiver<AppendResult>, u64)>,
+) -> (AppendResult, u64) {
+    match acks.front_mut() {
+        Some((ack, size)) => {
+            let result = ack.await.unwrap_or_else(|_| {
+                Err(Arc::new(StoreError::Unavailable(
+                    "the commit task has stopped".into(),
+                )))
+            });
+            let size = *size;
+            acks.pop_front();
+            (result, size)
+        }
+        None => std::future::pending().await,
     }
 }
 
-/// A clock for room awareness timestamps: milliseconds since the Unix epoch.
-pub(crate) fn room_clock() -> impl Clock + 'static {
-    SystemClock
+async fn next_compaction(
+    compaction: &mut Option<oneshot::Receiver<Result<(u64, u64, u64), StoreError>>>,
+) -> Result<(u64, u64, u64), StoreError> {
+    match compaction {
+        Some(result) => result
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Unavailable("compaction task ended".into()))),
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
 }

@@ -1,19 +1,33 @@
-//! The registry of loaded rooms: finds or starts a room's task, and unloads idle rooms into
-//! the document store.
+//! The registry of loaded rooms: finds or starts a room's task, and forgets rooms that have
+//! unloaded themselves.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use ycord_persistence::DocStore;
 
-use crate::room::Room;
+use crate::commit::Committer;
+use crate::config::{Compaction, Durability};
+use crate::metrics::Metrics;
 use crate::room_task::{self, RoomCommand};
-use crate::store::MemoryStore;
 
 /// Commands a room buffers before senders wait (backpressure onto their sockets).
 const ROOM_INBOX: usize = 1024;
+
+/// What every room task shares.
+pub(crate) struct RoomContext {
+    pub(crate) rooms: Arc<Rooms>,
+    pub(crate) store: Arc<dyn DocStore>,
+    pub(crate) committer: Committer,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) durability: Durability,
+    pub(crate) compaction: Compaction,
+    pub(crate) grace: Duration,
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
 
 #[derive(Clone)]
 pub(crate) struct RoomHandle {
@@ -27,14 +41,14 @@ struct Entry {
 
 /// Loaded rooms by name.
 pub(crate) struct Rooms {
-    loaded: Mutex<HashMap<String, Entry>>,
-    store: MemoryStore,
+    loaded: Mutex<HashMap<Arc<str>, Entry>>,
+    /// Set once, right after construction (the context refers back to the registry).
+    context: std::sync::OnceLock<Weak<RoomContext>>,
     next_generation: AtomicU64,
     connections: AtomicUsize,
-    grace: Duration,
 }
 
-/// Counts for `/health`.
+/// Counts for `/health` and `/metrics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoomStats {
     /// Rooms loaded in memory.
@@ -44,74 +58,84 @@ pub struct RoomStats {
 }
 
 impl Rooms {
-    pub(crate) fn new(store: MemoryStore, grace: Duration) -> Arc<Self> {
+    pub(crate) fn new() -> Arc<Self> {
         Arc::new(Rooms {
             loaded: Mutex::new(HashMap::new()),
-            store,
+            context: std::sync::OnceLock::new(),
             next_generation: AtomicU64::new(0),
             connections: AtomicUsize::new(0),
-            grace,
         })
     }
 
-    /// The running room called `name`, started (and loaded from the store) if needed.
-    pub(crate) fn handle(self: &Arc<Self>, name: &str) -> RoomHandle {
+    pub(crate) fn set_context(&self, context: &Arc<RoomContext>) {
+        let _ = self.context.set(Arc::downgrade(context));
+    }
+
+    /// The running room called `name`, started if needed. A new room's task loads it from the
+    /// store before it handles any command, so nobody is answered from a half-loaded document.
+    pub(crate) fn handle(&self, name: &str) -> RoomHandle {
         let mut loaded = self.loaded.lock().expect("rooms lock");
         if let Some(entry) = loaded.get(name) {
             if !entry.handle.commands.is_closed() {
                 return entry.handle.clone();
             }
         }
+        let context = self
+            .context
+            .get()
+            .and_then(Weak::upgrade)
+            .expect("room context outlives the server");
         let generation = self.next_generation.fetch_add(1, Ordering::Relaxed);
-        let stored = self.store.load(name);
-        let room = match Room::new(stored.as_deref(), room_task::room_clock()) {
-            Ok(room) => room,
-            Err(err) => {
-                // Only what this process stored is loaded, so this means a bug, not bad input;
-                // start empty rather than refuse the room forever.
-                tracing::error!(room = %name, error = %err, "stored state unreadable, starting empty");
-                Room::new(None, room_task::room_clock()).expect("empty room")
-            }
-        };
         let (commands, inbox) = mpsc::channel(ROOM_INBOX);
         let handle = RoomHandle { commands };
+        let name: Arc<str> = Arc::from(name);
         loaded.insert(
-            name.to_owned(),
+            Arc::clone(&name),
             Entry {
                 handle: handle.clone(),
                 generation,
             },
         );
-        tokio::spawn(room_task::run(
-            name.to_owned(),
-            generation,
-            room,
-            inbox,
-            Arc::clone(self),
-            self.grace,
-        ));
+        tokio::spawn(room_task::run(name, generation, inbox, context));
         handle
     }
 
-    /// Unloads an idle room if nothing is waiting in its inbox: its state goes to the store and
-    /// later senders find the inbox closed and start a fresh task that loads it again.
+    /// Whether `name` is loaded right now.
+    pub(crate) fn is_loaded(&self, name: &str) -> bool {
+        self.loaded.lock().expect("rooms lock").contains_key(name)
+    }
+
+    /// Names of the loaded rooms.
+    pub(crate) fn loaded_names(&self) -> Vec<String> {
+        let loaded = self.loaded.lock().expect("rooms lock");
+        loaded.keys().map(|name| name.to_string()).collect()
+    }
+
+    /// Unloads an idle room if nothing is waiting in its inbox. Later senders find the inbox
+    /// closed and start a fresh task, which loads the room from the store again.
     pub(crate) fn try_unload(
         &self,
         name: &str,
         generation: u64,
         inbox: &mut mpsc::Receiver<RoomCommand>,
-        room: &Room,
     ) -> bool {
         let mut loaded = self.loaded.lock().expect("rooms lock");
         if !inbox.is_empty() {
             return false;
         }
         inbox.close();
-        self.store.save(name, room.encode_state());
         if loaded.get(name).is_some_and(|e| e.generation == generation) {
             loaded.remove(name);
         }
         true
+    }
+
+    /// Removes a room's entry if it is still this generation's.
+    pub(crate) fn forget(&self, name: &str, generation: u64) {
+        let mut loaded = self.loaded.lock().expect("rooms lock");
+        if loaded.get(name).is_some_and(|e| e.generation == generation) {
+            loaded.remove(name);
+        }
     }
 
     /// Counts a connection until the returned guard is dropped.

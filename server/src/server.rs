@@ -1,52 +1,89 @@
 //! Binding, routing and shutdown.
 
+use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use warp::filters::path::FullPath;
+use warp::filters::path::{FullPath, Tail};
 use warp::Filter;
+use ycord_persistence::DocStore;
 
+use crate::api::Api;
+use crate::commit::Committer;
 use crate::config::Config;
 use crate::connection::{self, ConnectionLimits};
 use crate::health;
-use crate::rooms::{RoomStats, Rooms};
-use crate::store::MemoryStore;
+use crate::metrics::Metrics;
+use crate::rooms::{RoomContext, RoomStats, Rooms};
+use crate::storage;
 
 /// A running server. Dropping it leaves the server running until the runtime ends; call
-/// [`Server::shutdown`] to close every socket with 1001 first.
+/// [`Server::shutdown`] to close every socket with 1001 and flush the store first.
 pub struct Server {
     addr: SocketAddr,
     rooms: Arc<Rooms>,
+    context: Arc<RoomContext>,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The address could not be bound.
+    #[error("cannot listen: {0}")]
+    Listen(#[from] io::Error),
+    /// The store could not be opened.
+    #[error("cannot open the store: {0}")]
+    Store(#[from] ycord_persistence::StoreError),
+}
+
 impl Server {
-    /// Binds the listener and starts serving in the background.
+    /// Opens the configured store, binds the listener and starts serving in the background.
+    ///
+    /// # Errors
+    /// When the store cannot be opened or the address cannot be bound.
+    pub async fn bind(config: Config) -> Result<Server, StartError> {
+        let store = storage::open(&config.storage).await?;
+        Ok(Self::bind_with_store(config, store).await?)
+    }
+
+    /// Like [`Server::bind`], with a store the caller opened (`config.storage` is ignored).
     ///
     /// # Errors
     /// When the address cannot be bound.
-    pub async fn bind(config: Config) -> io::Result<Server> {
+    pub async fn bind_with_store(config: Config, store: Arc<dyn DocStore>) -> io::Result<Server> {
         let listener = listen(SocketAddr::new(config.host, config.port))?;
         let addr = listener.local_addr()?;
-        let rooms = Rooms::new(MemoryStore::default(), config.room_grace);
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let metrics = Arc::new(Metrics::default());
+        let rooms = Rooms::new();
+        let context = Arc::new(RoomContext {
+            rooms: Arc::clone(&rooms),
+            store: Arc::clone(&store),
+            committer: Committer::start(
+                Arc::clone(&store),
+                config.durability.linger(),
+                Arc::clone(&metrics),
+            ),
+            metrics: Arc::clone(&metrics),
+            durability: config.durability,
+            compaction: config.compaction,
+            grace: config.room_grace,
+            shutdown: shutdown_rx.clone(),
+        });
+        rooms.set_context(&context);
         let limits = ConnectionLimits {
             max_message_size: config.max_message_size,
             send_queue: config.send_queue,
             ping_interval: config.ping_interval,
             write_timeout: config.write_timeout,
         };
-
-        let health_rooms = Arc::clone(&rooms);
-        let health = warp::path("health")
-            .and(warp::path::end())
-            .and(warp::get())
-            .map(move || health::report(&health_rooms));
 
         let ws_rooms = Arc::clone(&rooms);
         let websocket =
@@ -69,8 +106,70 @@ impl Server {
                         })
                 });
 
+        let health_rooms = Arc::clone(&rooms);
+        let health = warp::path!("health")
+            .and(warp::get())
+            .map(move || health::report(&health_rooms));
+        let metrics_rooms = Arc::clone(&rooms);
+        let metrics_route = warp::path!("metrics").and(warp::get()).map(move || {
+            warp::reply::with_header(
+                metrics.render(metrics_rooms.stats()),
+                "content-type",
+                "text/plain; version=0.0.4",
+            )
+        });
+
+        let api = Api {
+            rooms: Arc::clone(&rooms),
+            store,
+        };
+        let with_api = warp::any().map(move || api.clone());
+        let list = warp::path!("api" / "rooms")
+            .and(warp::get())
+            .and(with_api.clone())
+            .then(|api: Api| async move { api.list().await });
+        let get = warp::path("api")
+            .and(warp::path("rooms"))
+            .and(warp::path::tail())
+            .and(warp::get())
+            .and(warp::query::<HashMap<String, String>>())
+            .and(with_api.clone())
+            .then(
+                |tail: Tail, query: HashMap<String, String>, api: Api| async move {
+                    let as_json = query.get("format").is_some_and(|f| f == "json");
+                    api.get(tail.as_str(), as_json).await
+                },
+            );
+        let post = warp::path("api")
+            .and(warp::path("rooms"))
+            .and(warp::path::tail())
+            .and(warp::post())
+            .and(warp::body::content_length_limit(
+                config.max_message_size as u64,
+            ))
+            .and(warp::body::bytes())
+            .and(with_api.clone())
+            .and_then(|tail: Tail, body: Bytes, api: Api| async move {
+                match tail.as_str().strip_suffix("/update") {
+                    Some(room) => Ok(api.apply(room, body).await),
+                    None => Err(warp::reject::not_found()),
+                }
+            });
+        let delete = warp::path("api")
+            .and(warp::path("rooms"))
+            .and(warp::path::tail())
+            .and(warp::delete())
+            .and(with_api)
+            .then(|tail: Tail, api: Api| async move { api.delete(tail.as_str()).await });
+
         let mut stop = shutdown.subscribe();
-        let routes = websocket.or(health);
+        let routes = websocket
+            .or(health)
+            .or(metrics_route)
+            .or(list)
+            .or(get)
+            .or(post)
+            .or(delete);
         let task = tokio::spawn(
             warp::serve(routes)
                 .incoming(listener)
@@ -82,6 +181,7 @@ impl Server {
         Ok(Server {
             addr,
             rooms,
+            context,
             shutdown,
             task,
         })
@@ -97,19 +197,36 @@ impl Server {
         format!("ws://{}", self.addr)
     }
 
+    /// `http://host:port`, the base of `/health`, `/metrics` and `/api/`.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     /// Rooms loaded and connections open.
     pub fn stats(&self) -> RoomStats {
         self.rooms.stats()
     }
 
-    /// Stops accepting, closes every WebSocket with 1001 and waits (up to 5 s) for them.
+    /// The server's counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.context.metrics
+    }
+
+    /// Stops accepting, closes every WebSocket with 1001, lets every room finish storing
+    /// what it has, and waits until the store has committed it all.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(5), self.task).await;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while self.rooms.stats().connections > 0 && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let stats = self.rooms.stats();
+            if (stats.rooms, stats.connections) == (0, 0) || tokio::time::Instant::now() >= deadline
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
+        self.context.committer.flush().await;
     }
 }
 
