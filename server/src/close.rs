@@ -25,8 +25,9 @@ pub enum CloseReason {
     PingTimeout,
     /// The server is shutting down (1001).
     ServerShutdown,
-    /// The room's updates cannot be stored right now; nothing unstored was acknowledged, and
-    /// the client's reconnect re-sends what it has (1011).
+    /// The room's updates cannot be stored (or the room loaded) right now; nothing unstored
+    /// was acknowledged, and the client's reconnect re-sends what it has (1011). The text says
+    /// what the store reported.
     StorageUnavailable(String),
     /// The room was deleted through the HTTP API (4410, so y-websocket does not reconnect).
     RoomDeleted,
@@ -81,7 +82,7 @@ impl CloseReason {
             CloseReason::ProtocolError(detail)
             | CloseReason::UnsupportedData(detail)
             | CloseReason::InvalidUpdate(detail) => detail.clone(),
-            CloseReason::StorageUnavailable(detail) => format!("storage unavailable: {detail}"),
+            CloseReason::StorageUnavailable(detail) => detail.clone(),
             CloseReason::RoomDeleted => "room deleted".to_owned(),
             CloseReason::SlowConsumer => "send queue full: client is not reading".to_owned(),
             CloseReason::MessageTooBig { limit } => format!("message exceeds {limit} bytes"),

@@ -4,28 +4,10 @@ mod support;
 
 use std::time::Duration;
 
-use support::{server, text_update, RawClient, TIMEOUT};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use support::{http, server, text_update, RawClient, TIMEOUT};
 use ycord_protocol::{encode, Message, SyncMessage};
 use ycord_server::{Config, Server};
 use yrs::Doc;
-
-async fn http_get(server: &Server, path: &str) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(server.local_addr())
-        .await
-        .unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response
-        .split("\r\n\r\n")
-        .nth(1)
-        .unwrap_or_default()
-        .to_owned();
-    (status, body)
-}
 
 async fn wait_for_stats(server: &Server, rooms: usize, connections: usize) {
     tokio::time::timeout(TIMEOUT, async {
@@ -53,9 +35,9 @@ async fn health_reports_rooms_and_connections() {
     let _b = RawClient::connect(&server, "one").await;
     let _c = RawClient::connect(&server, "two").await;
     wait_for_stats(&server, 2, 3).await;
-    let (status, body) = http_get(&server, "/health").await;
+    let (status, body) = http(server.local_addr(), "GET", "/health", b"").await;
     assert_eq!(status, 200);
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(json["rooms"], 2);
     assert_eq!(json["connections"], 3);
     server.shutdown().await;

@@ -27,7 +27,11 @@ pub struct RawClient {
 
 impl RawClient {
     pub async fn connect(server: &Server, room: &str) -> RawClient {
-        let url = format!("{}/{room}", server.ws_url());
+        Self::connect_url(&server.ws_url(), room).await
+    }
+
+    pub async fn connect_url(base: &str, room: &str) -> RawClient {
+        let url = format!("{base}/{room}");
         let (ws, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("connect");
@@ -120,4 +124,29 @@ pub fn text_of_update(update: &[u8]) -> String {
         .unwrap();
     let txn = doc.transact();
     text.get_string(&txn)
+}
+
+/// A minimal HTTP/1.1 request; returns the status and the body.
+pub async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let status = std::str::from_utf8(&response[9..12])
+        .unwrap()
+        .parse()
+        .unwrap();
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    (status, response[split..].to_vec())
 }
