@@ -7,15 +7,16 @@ const STARTUP_TIMEOUT_MS = 15000
 /**
  * Spawns a server and waits for the stdout line matching `listening` (its first group is the
  * ws:// url). `env` adds to (or, with `undefined`, removes from) the inherited environment.
- * Returns `{ url, log, stop() }`; `stop()` sends SIGTERM, waits for the exit and
- * returns `{code, signal}`.
+ * `cwd` is the child's working directory (default: ours).
+ * Returns `{ url, log, stop(), kill() }`; `stop()` sends SIGTERM, `kill()` SIGKILL; both wait
+ * for the exit and return `{code, signal}`.
  */
-export async function startServerProcess ({ role, command, args, listening, env }) {
+export async function startServerProcess ({ role, command, args, listening, env, cwd }) {
   const childEnv = { ...process.env, ...env }
   for (const [key, value] of Object.entries(childEnv)) {
     if (value === undefined) delete childEnv[key]
   }
-  const server = spawnLogged(role, command, args, { env: childEnv })
+  const server = spawnLogged(role, command, args, { env: childEnv, ...(cwd ? { cwd } : {}) })
   server.child.stdin.end()
   const url = await new Promise((resolve, reject) => {
     const fail = message => {
@@ -46,6 +47,13 @@ export async function startServerProcess ({ role, command, args, listening, env 
     log: server.log,
     /** Whether the process is still running. */
     get running () { return server.child.exitCode === null && server.child.signalCode === null },
-    stop: () => stopProcess(server, { what: role })
+    stop: () => stopProcess(server, { what: role }),
+    /** SIGKILL (no cleanup of any kind) and wait for the exit; returns {code, signal}. */
+    kill: async () => {
+      if (server.child.exitCode === null && server.child.signalCode === null) {
+        server.child.kill('SIGKILL')
+      }
+      return server.exited
+    }
   }
 }

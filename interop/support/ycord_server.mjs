@@ -16,16 +16,34 @@ export function ycordBinary () {
   return bin
 }
 
+const STORAGE_FLAGS = ['--data-dir', '--ephemeral', '--database-url']
+
 /**
- * Starts `ycord --host 127.0.0.1 --port 0` and reads its `ycord listening on ws://…` line.
- * @returns {Promise<{url: string, log: string, running: boolean, stop: () => Promise<{code: number|null, signal: string|null}>}>}
+ * Starts `ycord --host 127.0.0.1 --port 0 …extraArgs` and reads its `ycord listening on ws://…`
+ * line. Without a storage flag in `extraArgs` the server gets `--ephemeral`, so tests that do not
+ * care about storage leave nothing behind; `{ defaultStorage: true }` starts it with no storage
+ * flag at all (its default `./ycord-data`, relative to `cwd`). The storage variables ycord reads
+ * from the environment (YCORD_DATA_DIR, DATABASE_URL) are never passed on: only flags decide.
+ * Returns the server process (see server_process.mjs) plus `httpUrl` (`http://host:port`).
+ * @param {string[]} extraArgs
+ * @param {{ cwd?: string, defaultStorage?: boolean }} options
  */
-export function startYcord (extraArgs = []) {
-  return startServerProcess({
+export async function startYcord (extraArgs = [], { cwd, defaultStorage = false } = {}) {
+  const hasStorageFlag = extraArgs.some(arg => STORAGE_FLAGS.some(flag => arg === flag || arg.startsWith(flag + '=')))
+  const storage = hasStorageFlag || defaultStorage ? [] : ['--ephemeral']
+  const server = await startServerProcess({
     role: 'ycord',
     command: ycordBinary(),
-    args: ['--host', '127.0.0.1', '--port', '0', ...extraArgs],
+    args: ['--host', '127.0.0.1', '--port', '0', ...storage, ...extraArgs],
     listening: /^ycord listening on (ws:\/\/\S+)$/,
-    env: { RUST_LOG: process.env.RUST_LOG ?? 'info', NO_COLOR: '1' }
+    env: {
+      RUST_LOG: process.env.RUST_LOG ?? 'info',
+      NO_COLOR: '1',
+      YCORD_DATA_DIR: undefined,
+      DATABASE_URL: undefined
+    },
+    cwd
   })
+  server.httpUrl = server.url.replace(/^ws:/, 'http:')
+  return server
 }
