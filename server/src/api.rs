@@ -160,6 +160,10 @@ impl Api {
     /// `POST /api/rooms/{room}/update`: applies a v1 update; connected clients receive it.
     /// Answers once it is stored.
     pub(crate) async fn apply(&self, room: &str, update: Bytes) -> Response {
+        // Reject bad bytes before a room is loaded (or created) for them.
+        if let Err(err) = Update::decode_v1(&update) {
+            return error(StatusCode::BAD_REQUEST, format!("invalid update: {err}"));
+        }
         let (reply, answer) = oneshot::channel();
         let mut command = RoomCommand::Apply { update, reply };
         for _ in 0..3 {
