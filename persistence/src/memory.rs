@@ -55,19 +55,17 @@ impl DocStore for MemoryStore {
 
     async fn compact(&self, doc: &str, up_to: u64, snapshot: Bytes) -> Result<(), StoreError> {
         let mut docs = self.docs.lock().expect("memory store lock");
-        let updates = docs.entry(doc.to_owned()).or_default();
-        let first_kept = updates
-            .iter()
-            .position(|u| u.seq > up_to)
-            .unwrap_or(updates.len());
-        let snapshot_seq = updates
-            .get(..first_kept)
-            .and_then(|replaced| replaced.last())
-            .map_or(up_to, |last| last.seq);
+        let Some(updates) = docs.get_mut(doc) else {
+            return Ok(());
+        };
+        let replaced = updates.partition_point(|u| u.seq <= up_to);
+        let Some(last_replaced) = replaced.checked_sub(1).map(|last| updates[last].seq) else {
+            return Ok(());
+        };
         updates.splice(
-            ..first_kept,
+            ..replaced,
             [StoredUpdate {
-                seq: snapshot_seq,
+                seq: last_replaced,
                 data: snapshot,
             }],
         );

@@ -8,7 +8,9 @@ use crate::error::StoreError;
 /// One stored update of a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredUpdate {
-    /// Position in the document's log; strictly increasing in append order, never reused.
+    /// Position in the document's log; strictly increasing in append order. An append
+    /// never gets a number used before (not even one of a deleted document); a compaction
+    /// snapshot takes the number of the last update it replaces.
     pub seq: u64,
     /// A v1 update.
     pub data: Bytes,
@@ -47,8 +49,15 @@ pub trait DocStore: Send + Sync + 'static {
     }
 
     /// Replaces every update of `doc` with `seq <= up_to` by `snapshot` in one atomic step.
-    /// Updates appended after `up_to` stay, after the snapshot. The snapshot gets a sequence
-    /// number not above that of the first update it does not replace.
+    /// Updates appended after `up_to` stay, after the snapshot. The snapshot gets the
+    /// sequence number of the last update it replaces, so it sorts before every update it
+    /// does not replace.
+    ///
+    /// `snapshot` must contain everything the replaced updates contain: build it from a
+    /// [`DocStore::load`] and pass the largest `seq` that load returned as `up_to`.
+    ///
+    /// When `doc` has no update with `seq <= up_to` (it was deleted meanwhile, or never
+    /// stored), nothing changes: compaction never brings back a deleted document.
     async fn compact(&self, doc: &str, up_to: u64, snapshot: Bytes) -> Result<(), StoreError>;
 
     /// Removes a document and all its updates.

@@ -70,6 +70,16 @@ enum Held {
     Reply(oneshot::Sender<Result<(), ApplyError>>),
 }
 
+/// What a finished compaction replaced: counts before it, and the snapshot's size.
+#[derive(Debug, Clone, Copy)]
+struct Compacted {
+    replaced_updates: u64,
+    replaced_bytes: u64,
+    snapshot_bytes: u64,
+}
+
+type CompactionResult = Result<Compacted, StoreError>;
+
 /// What the log of this room looks like in the store, for deciding when to compact.
 #[derive(Debug, Default)]
 struct StoredLog {
@@ -94,7 +104,7 @@ struct RoomTask {
     confirmed: u64,
     held: VecDeque<(u64, Held)>,
     log: StoredLog,
-    compaction: Option<oneshot::Receiver<Result<(u64, u64, u64), StoreError>>>,
+    compaction: Option<oneshot::Receiver<CompactionResult>>,
 }
 
 /// Loads the room, then runs it until it has been idle for the grace period (or the server
@@ -145,6 +155,8 @@ pub(crate) async fn run(
         log,
         compaction: None,
     };
+    // A log left long by a crash (or by a server that never compacted) is compacted now.
+    task.maybe_compact();
     if let Some(reason) = task.serve(&mut inbox).await {
         refuse(&task.name, generation, inbox, &task.ctx.rooms, &reason);
     }
@@ -408,7 +420,11 @@ impl RoomTask {
                     store
                         .compact(&name, up_to, Bytes::from(snapshot))
                         .await
-                        .map(|()| (updates_at_start, bytes_at_start, size))
+                        .map(|()| Compacted {
+                            replaced_updates: updates_at_start,
+                            replaced_bytes: bytes_at_start,
+                            snapshot_bytes: size,
+                        })
                 }
                 Err(err) => Err(StoreError::Unavailable(format!("encoding failed: {err}"))),
             };
@@ -416,13 +432,13 @@ impl RoomTask {
         });
     }
 
-    fn compacted(&mut self, result: Result<(u64, u64, u64), StoreError>) {
+    fn compacted(&mut self, result: CompactionResult) {
         self.compaction = None;
         match result {
-            Ok((replaced_updates, replaced_bytes, snapshot_bytes)) => {
+            Ok(done) => {
                 self.ctx.metrics.record_compaction();
-                self.log.updates = self.log.updates - replaced_updates + 1;
-                self.log.bytes = self.log.bytes - replaced_bytes + snapshot_bytes;
+                self.log.updates = self.log.updates - done.replaced_updates + 1;
+                self.log.bytes = self.log.bytes - done.replaced_bytes + done.snapshot_bytes;
                 tracing::debug!(room = %self.name, updates = self.log.updates, bytes = self.log.bytes, "room compacted");
             }
             Err(err) => {
@@ -507,8 +523,8 @@ async fn next_ack(
 }
 
 async fn next_compaction(
-    compaction: &mut Option<oneshot::Receiver<Result<(u64, u64, u64), StoreError>>>,
-) -> Result<(u64, u64, u64), StoreError> {
+    compaction: &mut Option<oneshot::Receiver<CompactionResult>>,
+) -> CompactionResult {
     match compaction {
         Some(result) => result
             .await

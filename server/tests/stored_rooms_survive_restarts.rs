@@ -46,6 +46,30 @@ async fn first_sync_answer_after_a_restart_holds_the_stored_content() {
 }
 
 #[tokio::test]
+async fn first_sync_answer_after_a_restart_holds_the_content_stored_in_postgres() {
+    let url = std::env::var("YCORD_TEST_POSTGRES_URL").expect(
+        "YCORD_TEST_POSTGRES_URL is not set: run `cargo xtask test`, which starts PostgreSQL",
+    );
+    let config = Config {
+        port: 0,
+        storage: Storage::Postgres(url),
+        ..Config::default()
+    };
+    // The database is shared with other tests: a fresh room name keeps this one apart.
+    let room = format!("notes-{}", std::process::id());
+    let server = Server::bind(config.clone()).await.unwrap();
+    let doc = Doc::new();
+    write(&server, &room, &doc, "world").await;
+    write(&server, &room, &doc, "hello ").await;
+    server.shutdown().await;
+
+    let server = Server::bind(config).await.unwrap();
+    let mut reader = RawClient::connect(&server, &room).await;
+    assert_eq!(reader.fetch_text().await, "hello world");
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn compaction_shrinks_the_log_and_keeps_the_content() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {

@@ -8,15 +8,19 @@ pub const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  test      install what is missing, build, lint and run every test suite
-  help      print this help (also: cargo xtask test --help)";
+  test                      install what is missing, build, lint and run every test suite
+  with-postgres CMD [ARG…]  run CMD with a throwaway PostgreSQL server on loopback, its URL
+                            in YCORD_TEST_POSTGRES_URL (e.g. to run the PostgreSQL store's
+                            tests or benchmark alone); stopped and deleted afterwards
+  help                      print this help (also: cargo xtask test --help)";
 
 pub const TEST_USAGE: &str = "\
 usage: cargo xtask test [options]
 
-Installs what is missing (node/npm, interop npm packages, rustfmt/clippy), builds the
-workspace once, checks formatting and clippy, runs the selected suites and prints a summary.
-Exits non-zero if any step failed.
+Installs what is missing (node/npm, interop npm packages, rustfmt/clippy, PostgreSQL),
+builds the workspace once (--all-features), checks formatting and clippy, starts a throwaway
+PostgreSQL server on loopback for the rust suite, runs the selected suites and prints a
+summary. Exits non-zero if any step failed.
 
 options:
   --suite NAME   run only this suite; repeat or comma-separate for several
@@ -33,6 +37,8 @@ environment:
 pub enum Invocation {
     Help(&'static str),
     Test(TestOptions),
+    /// `with-postgres`: the command to run, program first.
+    WithPostgres(Vec<String>),
 }
 
 /// Options of `cargo xtask test`.
@@ -48,6 +54,13 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Invocation> {
     match args.next().as_deref() {
         None | Some("help" | "-h" | "--help") => Ok(Invocation::Help(USAGE)),
         Some("test") => parse_test(args),
+        Some("with-postgres") => {
+            let command: Vec<String> = args.collect();
+            if command.is_empty() {
+                bail!("with-postgres needs a command to run");
+            }
+            Ok(Invocation::WithPostgres(command))
+        }
         Some(other) => bail!("unknown command {other:?}"),
     }
 }
@@ -96,7 +109,7 @@ mod tests {
         let args = std::iter::once("test").chain(args.iter().copied());
         match parse(args.map(String::from)).unwrap() {
             Invocation::Test(options) => options,
-            Invocation::Help(_) => panic!("expected test options"),
+            _ => panic!("expected test options"),
         }
     }
 

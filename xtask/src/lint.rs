@@ -21,6 +21,7 @@ pub fn clippy(workspace: &Workspace) -> Result<StepResult> {
         "clippy",
         "--workspace",
         "--all-targets",
+        "--all-features",
         "--",
         "-D",
         "warnings",

@@ -2,12 +2,15 @@
 //!
 //! `cargo xtask test` is everything CI runs. It installs what is missing, builds the workspace
 //! once, lints it, runs every suite and prints a summary; it exits non-zero if anything failed.
+//! `cargo xtask with-postgres <command>` runs one command next to the same throwaway
+//! PostgreSQL server the tests get.
 
 mod cli;
 mod lint;
 mod outcome;
 mod prereqs;
 mod process;
+mod services;
 mod steps;
 mod suites;
 mod workspace;
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Invocation::Test(options) => steps::test(&options),
+        Invocation::WithPostgres(command) => steps::with_postgres(&command),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -1,9 +1,11 @@
 //! `cargo xtask test`: the order of the steps and what a failure skips.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::cli::TestOptions;
 use crate::outcome::{StepResult, Summary};
+use crate::services::postgres::TestPostgres;
+use crate::suites::Suite;
 use crate::workspace::Workspace;
 use crate::{lint, prereqs, process};
 
@@ -23,11 +25,24 @@ pub fn test(options: &TestOptions) -> Result<bool> {
             summary.skip("clippy", "build failed");
         }
     }
+
+    // Stopped when dropped at the end of this function, whatever the suites did.
+    let mut postgres = None;
+    let postgres_started = !built
+        || !options.suites.contains(&Suite::Rust)
+        || summary.run("postgres", || {
+            postgres = Some(TestPostgres::start()?);
+            Ok(StepResult::from_status(true))
+        });
+    let env: Vec<(&str, String)> = postgres.iter().flat_map(TestPostgres::env).collect();
+
     for suite in &options.suites {
-        if built {
-            summary.run(suite.name(), || suite.run(&workspace));
-        } else {
+        if !built {
             summary.skip(suite.name(), "build failed");
+        } else if *suite == Suite::Rust && !postgres_started {
+            summary.skip(suite.name(), "postgres did not start");
+        } else {
+            summary.run(suite.name(), || suite.run(&workspace, &env));
         }
     }
 
@@ -39,8 +54,26 @@ pub fn test(options: &TestOptions) -> Result<bool> {
     Ok(passed)
 }
 
-/// One build of everything, so the suites only run what is already compiled.
+/// One build of everything, so the suites only run what is already compiled. Every cargo
+/// command of xtask passes `--all-features` (the PostgreSQL store is a feature), so they all
+/// share this build.
 fn build(workspace: &Workspace) -> Result<StepResult> {
-    let passed = process::run(&mut workspace.cargo(&["build", "--workspace", "--all-targets"]))?;
+    let passed = process::run(&mut workspace.cargo(&[
+        "build",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+    ]))?;
     Ok(StepResult::from_status(passed))
+}
+
+/// `cargo xtask with-postgres`: runs `command` with a throwaway PostgreSQL server;
+/// `Ok(true)` if the command succeeded.
+pub fn with_postgres(command: &[String]) -> Result<bool> {
+    prereqs::postgres::ensure_server(true)?;
+    let postgres = TestPostgres::start()?;
+    let (program, args) = command.split_first().context("no command to run")?;
+    let mut child = std::process::Command::new(program);
+    child.args(args).envs(postgres.env());
+    process::run(&mut child)
 }

@@ -2,7 +2,8 @@
 //! A new prerequisite is a file beside this one and a line in [`ensure`].
 
 mod node;
-mod system;
+pub mod postgres;
+pub mod system;
 mod toolchain;
 
 use anyhow::Result;
@@ -17,6 +18,9 @@ pub fn ensure(workspace: &Workspace, options: &TestOptions) -> Result<()> {
     let install = options.install;
     if options.lint {
         toolchain::ensure_components(&["rustfmt", "clippy"], install)?;
+    }
+    if options.suites.contains(&Suite::Rust) {
+        postgres::ensure_server(install)?;
     }
     if options.suites.contains(&Suite::Interop) {
         node::ensure_node(install)?;

@@ -24,7 +24,7 @@ const SUITE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// Lines of each log in `interop/artifacts/` shown when the suite fails.
 const LOG_TAIL_LINES: usize = 60;
 
-pub fn run(workspace: &Workspace) -> Result<StepResult> {
+pub fn run(workspace: &Workspace, env: &[(&str, String)]) -> Result<StepResult> {
     let interop = workspace.interop_dir();
     let artifacts = interop.join("artifacts");
     if artifacts.exists() {
@@ -38,7 +38,8 @@ pub fn run(workspace: &Workspace) -> Result<StepResult> {
     command
         .args(["--test", "--test-concurrency=1", "--test-reporter=tap"])
         .args(test_files(&interop.join("tests"))?)
-        .current_dir(&interop);
+        .current_dir(&interop)
+        .envs(env.iter().map(|(name, value)| (name, value)));
     for (variable, binary) in BINARIES {
         let path = workspace.debug_binary(binary);
         if !path.is_file() {

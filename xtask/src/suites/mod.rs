@@ -13,7 +13,8 @@ use crate::workspace::Workspace;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Suite {
-    /// `cargo test --workspace`: unit, integration and doc tests of every crate.
+    /// `cargo test --workspace --all-features`: unit, integration and doc tests of every
+    /// crate, with a throwaway PostgreSQL server for the PostgreSQL store.
     Rust,
     /// The Node suite in `interop/tests/`: real yjs / y-websocket clients and the Rust agent
     /// against the real `ycord` binary and the reference Node server.
@@ -30,10 +31,11 @@ impl Suite {
         }
     }
 
-    pub fn run(self, workspace: &Workspace) -> Result<StepResult> {
+    /// Runs the suite with `env` (what the started services tell the tests) set.
+    pub fn run(self, workspace: &Workspace, env: &[(&str, String)]) -> Result<StepResult> {
         match self {
-            Suite::Rust => rust::run(workspace),
-            Suite::Interop => interop::run(workspace),
+            Suite::Rust => rust::run(workspace, env),
+            Suite::Interop => interop::run(workspace, env),
         }
     }
 }

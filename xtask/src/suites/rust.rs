@@ -1,4 +1,5 @@
-//! `cargo test --workspace`, counting the `test result:` lines of every test binary.
+//! `cargo test --workspace --all-features`, counting the `test result:` lines of every test
+//! binary.
 
 use anyhow::Result;
 
@@ -6,12 +7,11 @@ use crate::outcome::StepResult;
 use crate::process::{self, TestCounts};
 use crate::workspace::Workspace;
 
-pub fn run(workspace: &Workspace) -> Result<StepResult> {
-    let (passed, counts) = process::run_counting(
-        &mut workspace.cargo(&["test", "--workspace"]),
-        None,
-        count_line,
-    )?;
+/// `env` carries what the started services tell the tests (`YCORD_TEST_POSTGRES_URL`).
+pub fn run(workspace: &Workspace, env: &[(&str, String)]) -> Result<StepResult> {
+    let mut command = workspace.cargo(&["test", "--workspace", "--all-features"]);
+    command.envs(env.iter().map(|(name, value)| (name, value)));
+    let (passed, counts) = process::run_counting(&mut command, None, count_line)?;
     Ok(StepResult {
         passed,
         counts: Some(counts),

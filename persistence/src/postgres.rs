@@ -1,0 +1,449 @@
+//! The PostgreSQL backend (cargo feature `postgres`), for servers that keep documents in a
+//! database they already run and back up.
+//!
+//! # Layout
+//! `ycord_updates(doc TEXT, seq BIGINT, data BYTEA, PRIMARY KEY (doc, seq))`, with `seq`
+//! drawn from the sequence `ycord_update_seq`: global, monotonic, never reused. Both are
+//! created on start (`IF NOT EXISTS`, under an advisory lock so servers starting together do
+//! not race) in the first schema of the connection's `search_path`; to keep ycord's tables in
+//! their own schema, create it and name it in the URL:
+//! `postgres://…/db?options=-c%20search_path%3Dycord`.
+//!
+//! # Connections
+//! Two connections: writes (appends, compaction, deletes) go through one at a time, so
+//! sequence numbers are committed in the order they are drawn; loads and listings use the
+//! other and run concurrently (pipelined). Every write is one SQL statement, hence one
+//! transaction and one commit, so it is durable when it returns as far as the server's
+//! `synchronous_commit` setting goes (on by default).
+//!
+//! When an operation fails, its connection is dropped and the next operation opens a new
+//! one: the store recovers by itself when the database comes back. An operation that gets
+//! no answer within 30 s fails the same way.
+//!
+//! # Limitations
+//! - No TLS: connections use `NoTls`. Use it on loopback, a private network, or through a
+//!   local TLS-terminating proxy (pgbouncer, stunnel, a cloud SQL proxy).
+//! - One server process should write a given document at a time: compaction replaces
+//!   everything up to a sequence number, and with two writers a smaller number can commit
+//!   after a larger one was read.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use tokio::sync::Mutex;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, Config, NoTls, Statement};
+
+use crate::error::StoreError;
+use crate::store::{DocInfo, DocStore, StoredUpdate};
+
+/// Longest wait for a new connection, unless the URL sets `connect_timeout`.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Longest wait for the answer to one operation; the connection is then dropped.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Serialises schema creation across servers starting together ("ycord" in ASCII).
+const SCHEMA_LOCK: i64 = 0x79_636f_7264;
+
+const SCHEMA: &str = "
+    CREATE SEQUENCE IF NOT EXISTS ycord_update_seq AS BIGINT;
+    CREATE TABLE IF NOT EXISTS ycord_updates (
+        doc  TEXT   NOT NULL,
+        seq  BIGINT NOT NULL,
+        data BYTEA  NOT NULL,
+        PRIMARY KEY (doc, seq)
+    );
+";
+
+/// Draws one sequence number per update, hands them out in increasing order of input
+/// position (whatever order the database evaluated `nextval` in) and inserts, all in one
+/// statement; returns the numbers in input order.
+const APPEND: &str = "
+    WITH drawn AS MATERIALIZED (
+        SELECT nextval('ycord_update_seq') AS seq
+        FROM generate_series(1, cardinality($1::text[]))
+    ), ranked AS (
+        SELECT seq, row_number() OVER (ORDER BY seq) AS position FROM drawn
+    ), input AS (
+        SELECT doc, data, position
+        FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS t (doc, data, position)
+    ), inserted AS (
+        INSERT INTO ycord_updates (doc, seq, data)
+        SELECT input.doc, ranked.seq, input.data
+        FROM input JOIN ranked USING (position)
+    )
+    SELECT seq FROM ranked ORDER BY position
+";
+
+/// Deletes the replaced updates and inserts the snapshot under the largest replaced `seq`;
+/// inserts nothing when nothing was replaced.
+const COMPACT: &str = "
+    WITH replaced AS (
+        DELETE FROM ycord_updates WHERE doc = $1 AND seq <= $2 RETURNING seq
+    )
+    INSERT INTO ycord_updates (doc, seq, data)
+    SELECT $1, max(seq), $3 FROM replaced HAVING count(*) > 0
+";
+
+const DELETE: &str = "DELETE FROM ycord_updates WHERE doc = $1";
+
+const LOAD: &str = "SELECT seq, data FROM ycord_updates WHERE doc = $1 ORDER BY seq";
+
+/// `COLLATE "C"` sorts by bytes, as Rust sorts `str`, whatever the database's locale.
+const LIST: &str = "
+    SELECT doc, count(*), sum(octet_length(data))::bigint
+    FROM ycord_updates GROUP BY doc ORDER BY doc COLLATE \"C\"
+";
+
+/// Documents in a PostgreSQL database.
+///
+/// Failures (connection refused or lost, database shut down, disk full on the server) are
+/// [`StoreError::Unavailable`] with PostgreSQL's message; the next call reconnects.
+///
+/// # Cancellation
+/// Dropping the future of a write does not take it back: the statement may already be on
+/// its way and commit. Treat an abandoned write as "maybe stored".
+pub struct PostgresStore {
+    config: Config,
+    /// The write connection; `None` after a failure until the next write reconnects.
+    writer: Mutex<Option<Writer>>,
+    /// The read connection, shared by concurrent reads; `None` after a failure.
+    reader: Mutex<Option<Arc<Reader>>>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("target", &target(&self.config))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A write connection and its prepared statements.
+struct Writer {
+    client: Client,
+    append: Statement,
+    compact: Statement,
+    delete: Statement,
+}
+
+/// A read connection and its prepared statements.
+struct Reader {
+    client: Client,
+    load: Statement,
+    list: Statement,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/dbname`, or
+    /// the `key=value` form) and creates the schema if it is missing.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] if the URL is invalid, the database cannot be reached or
+    /// refuses the login, or the schema cannot be created; the message says which.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let mut config: Config = url.parse().map_err(|err| {
+            StoreError::Unavailable(format!("invalid PostgreSQL URL: {}", describe(&err)))
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let writer = Writer::connect(&config).await?;
+        let reader = Reader::connect(&config).await?;
+        Ok(PostgresStore {
+            config,
+            writer: Mutex::new(Some(writer)),
+            reader: Mutex::new(Some(Arc::new(reader))),
+        })
+    }
+
+    /// Runs `op` on the write connection, reconnecting first if the last one failed; drops
+    /// the connection when `op` fails.
+    async fn write<T>(
+        &self,
+        op: impl AsyncFnOnce(&Writer) -> Result<T, tokio_postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let mut slot = self.writer.lock().await;
+        let writer = match slot.take() {
+            Some(writer) if !writer.client.is_closed() => writer,
+            _ => Writer::connect(&self.config).await?,
+        };
+        let result = within_timeout(op(&writer)).await;
+        if result.is_ok() {
+            *slot = Some(writer);
+        }
+        result
+    }
+
+    /// Runs `op` on the shared read connection, reconnecting first if the last one failed;
+    /// drops the connection when `op` fails.
+    async fn read<T>(
+        &self,
+        op: impl AsyncFnOnce(&Reader) -> Result<T, tokio_postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let reader = {
+            let mut slot = self.reader.lock().await;
+            match slot.as_ref() {
+                Some(reader) if !reader.client.is_closed() => Arc::clone(reader),
+                _ => {
+                    let reader = Arc::new(Reader::connect(&self.config).await?);
+                    *slot = Some(Arc::clone(&reader));
+                    reader
+                }
+            }
+        };
+        let result = within_timeout(op(&reader)).await;
+        if result.is_err() {
+            let mut slot = self.reader.lock().await;
+            if slot
+                .as_ref()
+                .is_some_and(|current| Arc::ptr_eq(current, &reader))
+            {
+                *slot = None;
+            }
+        }
+        result
+    }
+}
+
+impl Writer {
+    async fn connect(config: &Config) -> Result<Self, StoreError> {
+        let mut client = open(config).await?;
+        within_timeout(async {
+            let transaction = client.transaction().await?;
+            transaction
+                .execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+                .await?;
+            transaction.batch_execute(SCHEMA).await?;
+            transaction.commit().await
+        })
+        .await
+        .map_err(|err| in_context("cannot create the ycord schema", err))?;
+        let (append, compact, delete) = within_timeout(async {
+            Ok((
+                client.prepare(APPEND).await?,
+                client.prepare(COMPACT).await?,
+                client.prepare(DELETE).await?,
+            ))
+        })
+        .await?;
+        Ok(Writer {
+            client,
+            append,
+            compact,
+            delete,
+        })
+    }
+}
+
+impl Reader {
+    async fn connect(config: &Config) -> Result<Self, StoreError> {
+        let client = open(config).await?;
+        let (load, list) = within_timeout(async {
+            Ok((client.prepare(LOAD).await?, client.prepare(LIST).await?))
+        })
+        .await?;
+        Ok(Reader { client, load, list })
+    }
+}
+
+/// Opens a connection and drives it on its own task.
+async fn open(config: &Config) -> Result<Client, StoreError> {
+    let (client, connection) = config.connect(NoTls).await.map_err(|err| {
+        StoreError::Unavailable(format!(
+            "cannot connect to PostgreSQL at {}: {}",
+            target(config),
+            describe(&err)
+        ))
+    })?;
+    tokio::spawn(async move {
+        if let Err(err) = connection.await {
+            tracing::warn!(error = %describe(&err), "PostgreSQL connection lost");
+        }
+    });
+    Ok(client)
+}
+
+/// `host:port/dbname` for messages; never the password.
+fn target(config: &Config) -> String {
+    use tokio_postgres::config::Host;
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(host)) => host.clone(),
+        #[cfg(unix)]
+        Some(Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_string(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let dbname = config.get_dbname().unwrap_or("(default database)");
+    format!("{host}:{port}/{dbname}")
+}
+
+async fn within_timeout<T>(
+    operation: impl Future<Output = Result<T, tokio_postgres::Error>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(OPERATION_TIMEOUT, operation).await {
+        Ok(result) => result.map_err(store_error),
+        Err(_) => Err(StoreError::Unavailable(format!(
+            "PostgreSQL did not answer within {OPERATION_TIMEOUT:?}"
+        ))),
+    }
+}
+
+/// Maps a PostgreSQL error to what the caller can act on.
+fn store_error(err: tokio_postgres::Error) -> StoreError {
+    let text = format!("PostgreSQL: {}", describe(&err));
+    match err.code() {
+        Some(code) if *code == SqlState::DATA_CORRUPTED || *code == SqlState::INDEX_CORRUPTED => {
+            StoreError::Corrupt(text)
+        }
+        // Connection problems, shutdowns, disk full, read-only transactions, …: the store
+        // cannot take the operation now.
+        _ => StoreError::Unavailable(text),
+    }
+}
+
+fn in_context(context: &str, err: StoreError) -> StoreError {
+    match err {
+        StoreError::Unavailable(text) => StoreError::Unavailable(format!("{context}: {text}")),
+        StoreError::Corrupt(text) => StoreError::Corrupt(format!("{context}: {text}")),
+    }
+}
+
+/// The error and its causes: tokio-postgres's own message is only the kind ("db error").
+fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// A `seq` from the caller as a PostgreSQL `bigint`; values above `i64::MAX` compare above
+/// every stored seq.
+fn to_sql_seq(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+fn corrupt(what: &str, value: i64) -> StoreError {
+    StoreError::Corrupt(format!("PostgreSQL: {what} {value} is negative"))
+}
+
+#[async_trait]
+impl DocStore for PostgresStore {
+    async fn load(&self, doc: &str) -> Result<Vec<StoredUpdate>, StoreError> {
+        let rows = self
+            .read(async |reader| reader.client.query(&reader.load, &[&doc]).await)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let seq: i64 = row.try_get(0).map_err(store_error)?;
+                let data: Vec<u8> = row.try_get(1).map_err(store_error)?;
+                Ok(StoredUpdate {
+                    seq: u64::try_from(seq).map_err(|_| corrupt("seq", seq))?,
+                    data: Bytes::from(data),
+                })
+            })
+            .collect()
+    }
+
+    async fn append_batch(&self, batch: &[(&str, Bytes)]) -> Result<Vec<u64>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let docs: Vec<&str> = batch.iter().map(|(doc, _)| *doc).collect();
+        let data: Vec<&[u8]> = batch.iter().map(|(_, data)| data.as_ref()).collect();
+        let rows = self
+            .write(async |writer| writer.client.query(&writer.append, &[&docs, &data]).await)
+            .await?;
+        if rows.len() != batch.len() {
+            return Err(StoreError::Unavailable(format!(
+                "PostgreSQL: appending {} updates returned {} sequence numbers",
+                batch.len(),
+                rows.len()
+            )));
+        }
+        rows.iter()
+            .map(|row| {
+                let seq: i64 = row.try_get(0).map_err(store_error)?;
+                u64::try_from(seq).map_err(|_| corrupt("seq", seq))
+            })
+            .collect()
+    }
+
+    async fn compact(&self, doc: &str, up_to: u64, snapshot: Bytes) -> Result<(), StoreError> {
+        let up_to = to_sql_seq(up_to);
+        let snapshot: &[u8] = snapshot.as_ref();
+        self.write(async |writer| {
+            writer
+                .client
+                .execute(&writer.compact, &[&doc, &up_to, &snapshot])
+                .await
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, doc: &str) -> Result<(), StoreError> {
+        self.write(async |writer| writer.client.execute(&writer.delete, &[&doc]).await)
+            .await?;
+        Ok(())
+    }
+
+    async fn list(&self) -> Result<Vec<DocInfo>, StoreError> {
+        let rows = self
+            .read(async |reader| reader.client.query(&reader.list, &[]).await)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let name: String = row.try_get(0).map_err(store_error)?;
+                let updates: i64 = row.try_get(1).map_err(store_error)?;
+                let bytes: i64 = row.try_get(2).map_err(store_error)?;
+                Ok(DocInfo {
+                    name,
+                    updates: u64::try_from(updates).map_err(|_| corrupt("count", updates))?,
+                    bytes: u64::try_from(bytes).map_err(|_| corrupt("size", bytes))?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_server_but_not_the_password() {
+        let config: Config = "postgres://ycord:secret@db.example:6543/rooms"
+            .parse()
+            .unwrap();
+        let text = target(&config);
+        assert_eq!(text, "db.example:6543/rooms");
+        assert!(!format!("{:?}", text).contains("secret"));
+    }
+
+    #[test]
+    fn invalid_urls_are_reported() {
+        let err = tokio_test_block_on(PostgresStore::connect("postgres://host:notaport/db"))
+            .expect_err("an invalid port must be rejected");
+        assert!(
+            matches!(&err, StoreError::Unavailable(text) if text.contains("invalid PostgreSQL URL")),
+            "{err}"
+        );
+    }
+
+    fn tokio_test_block_on<F: Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+}

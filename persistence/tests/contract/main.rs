@@ -1,0 +1,57 @@
+//! The [`DocStore`](ycord_persistence::DocStore) contract: the same cases, in `cases.rs`, run
+//! against every backend, plus the cases only one backend has (`sqlite.rs`, `postgres.rs`).
+//!
+//! The PostgreSQL cases need a real server: `cargo xtask test` starts one and sets
+//! `YCORD_TEST_POSTGRES_URL`; without it they fail (they are never skipped).
+
+mod backends;
+mod cases;
+mod updates;
+
+mod sqlite;
+
+#[cfg(feature = "postgres")]
+mod postgres;
+
+/// One module per backend with one `#[tokio::test]` per case, e.g. `sqlite::delete_…`.
+macro_rules! contract {
+    ($backend:ident: $($case:ident),* $(,)?) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let backend = crate::backends::Backend::$backend().await;
+                    crate::cases::$case(backend.store()).await;
+                    backend.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! every_backend {
+    ($($case:ident),* $(,)?) => {
+        mod every_backend {
+            contract!(memory: $($case),*);
+            contract!(sqlite: $($case),*);
+            #[cfg(feature = "postgres")]
+            contract!(postgres: $($case),*);
+        }
+    };
+}
+
+every_backend!(
+    appended_updates_load_back_in_order_and_byte_exact,
+    one_batch_spans_several_documents,
+    empty_batch_stores_nothing,
+    unknown_document_loads_empty,
+    concurrent_appends_all_land_with_distinct_seqs,
+    compaction_keeps_content_identical,
+    updates_after_up_to_survive_compaction_in_order,
+    compaction_leaves_other_documents_alone,
+    compaction_never_resurrects_a_deleted_document,
+    compacting_twice_keeps_one_snapshot,
+    delete_removes_only_that_document,
+    appends_after_delete_start_a_new_log,
+    list_reports_names_counts_and_bytes_in_name_order,
+);

@@ -1,0 +1,135 @@
+//! What only the PostgreSQL backend has: connections that can drop and come back.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use ycord_persistence::{DocStore, PostgresStore, StoreError};
+
+use crate::backends::pg;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_reconnects_after_its_connections_are_killed() {
+    let schema = pg::Schema::create().await;
+    let application = format!("{}_store", schema.name());
+    let store = PostgresStore::connect(&schema.url(Some(&application)))
+        .await
+        .unwrap();
+    store
+        .append("room", Bytes::from_static(b"before"))
+        .await
+        .unwrap();
+    assert_eq!(store.load("room").await.unwrap().len(), 1);
+
+    let killed: i64 = pg::admin()
+        .await
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE application_name = $1",
+            &[&application],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(killed, 2, "the store has a write and a read connection");
+
+    // The call that finds a connection dead may fail (and say so); the next one reconnects.
+    let mut failures = 0;
+    let after = loop {
+        match store.append("room", Bytes::from_static(b"after")).await {
+            Ok(seq) => break seq,
+            Err(StoreError::Unavailable(text)) if failures == 0 => {
+                assert!(text.contains("PostgreSQL"), "{text}");
+                failures += 1;
+            }
+            Err(err) => panic!("the store did not recover: {err:?}"),
+        }
+    };
+    let stored = loop {
+        match store.load("room").await {
+            Ok(stored) => break stored,
+            Err(StoreError::Unavailable(_)) if failures < 2 => failures += 1,
+            Err(err) => panic!("the store did not recover: {err:?}"),
+        }
+    };
+    let data: Vec<&[u8]> = stored.iter().map(|u| u.data.as_ref()).collect();
+    assert_eq!(data, [&b"before"[..], &b"after"[..]]);
+    assert_eq!(stored[1].seq, after);
+
+    drop(store);
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_unavailable() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = PostgresStore::connect(&format!("postgres://ycord:secret@127.0.0.1:{port}/db"))
+        .await
+        .expect_err("nothing listens there");
+    let StoreError::Unavailable(text) = &err else {
+        panic!("expected Unavailable, got {err:?}");
+    };
+    assert!(
+        text.contains(&format!(
+            "cannot connect to PostgreSQL at 127.0.0.1:{port}/db"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("secret"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stores_starting_together_create_the_schema_once() {
+    let schema = pg::Schema::create().await;
+    let url = schema.url(None);
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { PostgresStore::connect(&url).await })
+        })
+        .collect();
+    let mut stores = Vec::new();
+    for start in starts {
+        stores.push(Arc::new(start.await.unwrap().expect("every store starts")));
+    }
+
+    let seq = stores[0]
+        .append("room", Bytes::from_static(b"one"))
+        .await
+        .unwrap();
+    let later = stores[3]
+        .append("room", Bytes::from_static(b"two"))
+        .await
+        .unwrap();
+    assert!(later > seq, "all stores draw from one sequence");
+    assert_eq!(stores[1].load("room").await.unwrap().len(), 2);
+
+    drop(stores);
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn a_new_store_on_the_same_database_finds_everything() {
+    let schema = pg::Schema::create().await;
+    let (loaded, listed) = {
+        let store = PostgresStore::connect(&schema.url(None)).await.unwrap();
+        store
+            .append_batch(&[
+                ("a", Bytes::from_static(b"1")),
+                ("b", Bytes::from_static(b"22")),
+                ("a", Bytes::from_static(b"333")),
+            ])
+            .await
+            .unwrap();
+        (store.load("a").await.unwrap(), store.list().await.unwrap())
+    };
+    let store = PostgresStore::connect(&schema.url(None)).await.unwrap();
+    assert_eq!(store.load("a").await.unwrap(), loaded);
+    assert_eq!(store.list().await.unwrap(), listed);
+    drop(store);
+    schema.drop().await;
+}
