@@ -15,9 +15,10 @@ use warp::reply::Response;
 use warp::Reply;
 use ycord_persistence::{DocStore, StoreError};
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, Transact, Update};
+use yrs::{ReadTxn, StateVector, Transact, Update};
 
 use crate::json;
+use crate::room;
 use crate::room_task::{ApplyError, RoomCommand};
 use crate::rooms::Rooms;
 
@@ -128,32 +129,19 @@ impl Api {
             Ok(updates) => updates,
             Err(err) => return store_error(&err),
         };
-        let merged = match yrs::merge_updates_v1(updates.iter().map(|u| &u.data[..])) {
-            Ok(merged) => merged,
+        let slices: Vec<&[u8]> = updates.iter().map(|u| &u.data[..]).collect();
+        let doc = match room::doc_from_updates(&slices) {
+            Ok(doc) => doc,
             Err(err) => {
-                return error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("stored document is unreadable: {err}"),
-                )
+                let message = format!("stored document is unreadable: {err}");
+                return error(StatusCode::INTERNAL_SERVER_ERROR, message);
             }
         };
-        if !as_json {
-            return octet_stream(merged);
-        }
-        let doc = Doc::new();
-        let applied = Update::decode_v1(&merged)
-            .map_err(|err| err.to_string())
-            .and_then(|update| {
-                doc.transact_mut()
-                    .apply_update(update)
-                    .map_err(|err| err.to_string())
-            });
-        match applied {
-            Ok(()) => warp::reply::json(&json::doc_to_json(&doc)).into_response(),
-            Err(err) => error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("stored document is unreadable: {err}"),
-            ),
+        if as_json {
+            warp::reply::json(&json::doc_to_json(&doc)).into_response()
+        } else {
+            let state = doc.transact().encode_state_as_update_v1(&StateVector::default());
+            octet_stream(state)
         }
     }
 

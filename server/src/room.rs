@@ -59,25 +59,7 @@ impl Room {
         updates: &[&[u8]],
         clock: C,
     ) -> Result<Self, yrs::encoding::read::Error> {
-        let doc = Doc::with_options(Options {
-            offset_kind: OffsetKind::Utf16,
-            ..Options::default()
-        });
-        if !updates.is_empty() {
-            // Merging first integrates the whole log in one pass instead of one per update.
-            let merged;
-            let state = match updates {
-                [single] => *single,
-                many => {
-                    merged = yrs::merge_updates_v1(many)?;
-                    &merged[..]
-                }
-            };
-            let update = Update::decode_v1(state)?;
-            doc.transact_mut()
-                .apply_update(update)
-                .map_err(|err| yrs::encoding::read::Error::Custom(err.to_string()))?;
-        }
+        let doc = doc_from_updates(updates)?;
         Ok(Room {
             doc,
             presence: Presence::new(clock, AwarenessTimer::default()),
@@ -270,6 +252,37 @@ impl Room {
         }
         Ok(is_changed)
     }
+}
+
+/// Updates merged at once when rebuilding a document. yrs's merge re-sorts its inputs for
+/// every block it writes, so its cost grows with the square of their number: small chunks
+/// keep it linear, and one transaction integrates all the chunks.
+const MERGE_CHUNK: usize = 64;
+
+/// Rebuilds a document from its stored v1 updates, in order.
+///
+/// # Errors
+/// When a stored update is not a valid v1 update.
+pub fn doc_from_updates(updates: &[&[u8]]) -> Result<Doc, yrs::encoding::read::Error> {
+    let doc = Doc::with_options(Options {
+        offset_kind: OffsetKind::Utf16,
+        ..Options::default()
+    });
+    let mut txn = doc.transact_mut();
+    for chunk in updates.chunks(MERGE_CHUNK) {
+        let merged;
+        let bytes = match chunk {
+            [single] => *single,
+            many => {
+                merged = yrs::merge_updates_v1(many)?;
+                &merged[..]
+            }
+        };
+        txn.apply_update(Update::decode_v1(bytes)?)
+            .map_err(|err| yrs::encoding::read::Error::Custom(err.to_string()))?;
+    }
+    drop(txn);
+    Ok(doc)
 }
 
 /// Decodes update bytes from the network. yrs asserts on some invalid input in debug builds,
