@@ -7,11 +7,14 @@
 //! - `compacted`: one snapshot row, as after background compaction.
 //!
 //! Each way is loaded from a `SqliteStore` (the embedded default) and from a `MemoryStore`;
-//! the difference between the two is the SQLite read. The `room_load_phases` group splits
-//! `Room::new` on the separate updates into its merge and its integration.
+//! the difference between the two is the SQLite read.
+//!
+//! `room_load_parts` separates the pieces: decoding the snapshot, and the SQLite read of
+//! every row of the separate-updates log.
 //!
 //! Run with `cargo bench -p ycord-benches --bench room_load`.
 
+use std::env;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
@@ -105,10 +108,35 @@ async fn load_room(store: &dyn DocStore, doc: &str) -> Room {
     Room::new(&slices, SystemClock).expect("stored updates are valid")
 }
 
-fn room_text(room: &Room) -> String {
-    let text = room.doc().get_or_insert_text("text");
-    let txn = room.doc().transact();
+/// Decodes each update and applies it, all in one transaction: the alternative to merging.
+fn apply_each(updates: &[&[u8]]) -> Doc {
+    let doc = new_doc();
+    {
+        let mut txn = doc.transact_mut();
+        for update in updates {
+            let update = Update::decode_v1(update).expect("decode");
+            txn.apply_update(update).expect("apply");
+        }
+    }
+    doc
+}
+
+fn doc_text(doc: &Doc) -> String {
+    let text = doc.get_or_insert_text("text");
+    let txn = doc.transact();
     text.get_string(&txn)
+}
+
+/// Times `iters` runs of `routine`; each output is dropped outside the timed span.
+fn time_each<T>(iters: u64, mut routine: impl FnMut() -> T) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let started = Instant::now();
+        let output = routine();
+        total += started.elapsed();
+        drop(output);
+    }
+    total
 }
 
 /// Both stores, each holding the trace both ways.
@@ -118,6 +146,8 @@ struct Fixture {
     sqlite: SqliteStore,
     memory: MemoryStore,
     updates: Vec<Bytes>,
+    snapshot: Bytes,
+    end_content: String,
 }
 
 impl Fixture {
@@ -156,16 +186,25 @@ impl Fixture {
             }
         });
 
-        // The stored updates must rebuild the document exactly, or the timings mean nothing.
-        for doc in [UPDATES_DOC, COMPACTED_DOC] {
-            let started = Instant::now();
-            let room = runtime.block_on(load_room(&sqlite, doc));
-            eprintln!(
-                "room_load: first SQLite load of {doc}: {:.1?}",
-                started.elapsed()
-            );
-            assert_eq!(room_text(&room), trace.end_content, "room {doc}");
-        }
+        // What the store gives back must rebuild the document exactly, or the timings mean
+        // nothing. The separate updates are checked through `apply_each`, which takes
+        // seconds where `Room::new` takes minutes.
+        let compacted = runtime.block_on(load_room(&sqlite, COMPACTED_DOC));
+        assert_eq!(
+            doc_text(compacted.doc()),
+            trace.end_content,
+            "compacted room"
+        );
+        let stored = runtime
+            .block_on(sqlite.load(UPDATES_DOC))
+            .expect("load updates");
+        let slices: Vec<&[u8]> = stored.iter().map(|update| &update.data[..]).collect();
+        assert_eq!(slices.len(), updates.len(), "stored update count");
+        assert_eq!(
+            doc_text(&apply_each(&slices)),
+            trace.end_content,
+            "stored updates"
+        );
 
         Fixture {
             runtime,
@@ -173,19 +212,13 @@ impl Fixture {
             sqlite,
             memory,
             updates,
+            snapshot,
+            end_content: trace.end_content,
         }
     }
 
-    /// Times `iters` room loads; each room is dropped outside the timed span.
-    fn time_loads(&self, iters: u64, store: &dyn DocStore, doc: &str) -> Duration {
-        let mut total = Duration::ZERO;
-        for _ in 0..iters {
-            let started = Instant::now();
-            let room = self.runtime.block_on(load_room(store, doc));
-            total += started.elapsed();
-            drop(room);
-        }
-        total
+    fn load_room(&self, store: &dyn DocStore, doc: &str) -> Room {
+        self.runtime.block_on(load_room(store, doc))
     }
 }
 
@@ -193,6 +226,7 @@ fn room_load(c: &mut Criterion) {
     let fixture = Fixture::new();
     let stores: [(&str, &dyn DocStore); 2] =
         [("sqlite", &fixture.sqlite), ("memory", &fixture.memory)];
+    let count = fixture.updates.len();
 
     let mut group = c.benchmark_group("room_load");
     group
@@ -201,35 +235,37 @@ fn room_load(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5));
     for (name, store) in stores {
         group.bench_function(format!("{name}/compacted"), |b| {
-            b.iter_custom(|iters| fixture.time_loads(iters, store, COMPACTED_DOC))
+            b.iter_custom(|iters| time_each(iters, || fixture.load_room(store, COMPACTED_DOC)))
         });
     }
     group
         .sample_size(10)
-        .measurement_time(Duration::from_secs(20));
+        .measurement_time(Duration::from_secs(40));
     for (name, store) in stores {
-        group.bench_function(format!("{name}/{}_updates", fixture.updates.len()), |b| {
-            b.iter_custom(|iters| fixture.time_loads(iters, store, UPDATES_DOC))
+        let room = fixture.load_room(store, UPDATES_DOC);
+        assert_eq!(doc_text(room.doc()), fixture.end_content, "{name} room");
+        group.bench_function(format!("{name}/{count}_updates"), |b| {
+            b.iter_custom(|iters| time_each(iters, || fixture.load_room(store, UPDATES_DOC)))
         });
     }
     group.finish();
 
-    let merged = yrs::merge_updates_v1(&fixture.updates).expect("merge");
-    eprintln!("room_load: merged update {} bytes", merged.len());
-    let mut group = c.benchmark_group("room_load_phases");
+    let mut group = c.benchmark_group("room_load_parts");
     group
         .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(10));
-    group.bench_function("merge_updates_v1", |b| {
-        b.iter(|| yrs::merge_updates_v1(&fixture.updates).expect("merge"))
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(5));
+    group.bench_function("decode_v1/compacted", |b| {
+        b.iter(|| Update::decode_v1(&fixture.snapshot).expect("decode"))
     });
-    group.bench_function("apply_merged", |b| {
-        b.iter_with_large_drop(|| {
-            let doc = new_doc();
-            let update = Update::decode_v1(&merged).expect("decode");
-            doc.transact_mut().apply_update(update).expect("apply");
-            doc
+    group.bench_function(format!("sqlite_read/{count}_updates"), |b| {
+        b.iter_custom(|iters| {
+            time_each(iters, || {
+                fixture
+                    .runtime
+                    .block_on(fixture.sqlite.load(UPDATES_DOC))
+                    .expect("load")
+            })
         })
     });
     group.finish();

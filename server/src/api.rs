@@ -87,8 +87,7 @@ impl Api {
 
     /// `GET /api/rooms/{room}`: the state as one v1 update, or `?format=json` the root types.
     pub(crate) async fn get(&self, room: &str, as_json: bool) -> Response {
-        if self.rooms.is_loaded(room) {
-            let handle = self.rooms.handle(room);
+        if let Some(handle) = self.rooms.get_existing(room) {
             let answer = if as_json {
                 let (reply, answer) = oneshot::channel();
                 if handle
@@ -140,7 +139,9 @@ impl Api {
         if as_json {
             warp::reply::json(&json::doc_to_json(&doc)).into_response()
         } else {
-            let state = doc.transact().encode_state_as_update_v1(&StateVector::default());
+            let state = doc
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default());
             octet_stream(state)
         }
     }
@@ -153,13 +154,8 @@ impl Api {
             return error(StatusCode::BAD_REQUEST, format!("invalid update: {err}"));
         }
         let (reply, answer) = oneshot::channel();
-        let mut command = RoomCommand::Apply { update, reply };
-        for _ in 0..3 {
-            match self.rooms.handle(room).commands.send(command).await {
-                Ok(()) => break,
-                // The room was unloading; the next handle is a fresh task.
-                Err(returned) => command = returned.0,
-            }
+        if !self.send(room, RoomCommand::Apply { update, reply }).await {
+            return error(StatusCode::SERVICE_UNAVAILABLE, "the room is unavailable");
         }
         match answer.await {
             Ok(Ok(())) => warp::reply::with_status(
@@ -176,12 +172,8 @@ impl Api {
     /// `DELETE /api/rooms/{room}`: closes the room's connections (4410) and deletes its storage.
     pub(crate) async fn delete(&self, room: &str) -> Response {
         let (reply, answer) = oneshot::channel();
-        let mut command = RoomCommand::Delete { reply };
-        for _ in 0..3 {
-            match self.rooms.handle(room).commands.send(command).await {
-                Ok(()) => break,
-                Err(returned) => command = returned.0,
-            }
+        if !self.send(room, RoomCommand::Delete { reply }).await {
+            return error(StatusCode::SERVICE_UNAVAILABLE, "the room is unavailable");
         }
         match answer.await {
             Ok(Ok(())) => {
@@ -190,6 +182,20 @@ impl Api {
             Ok(Err(err)) => store_error(&err),
             Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "the room is unavailable"),
         }
+    }
+}
+
+impl Api {
+    /// Sends a command to the room, starting it if needed. A send fails only while a task is
+    /// ending; the next handle is a fresh task, so a few tries suffice.
+    async fn send(&self, room: &str, mut command: RoomCommand) -> bool {
+        for _ in 0..3 {
+            match self.rooms.handle(room).commands.send(command).await {
+                Ok(()) => return true,
+                Err(returned) => command = returned.0,
+            }
+        }
+        false
     }
 }
 

@@ -16,6 +16,9 @@ use crate::metrics::Metrics;
 
 /// Appends one commit carries at most.
 const MAX_BATCH: usize = 4096;
+/// Bytes one commit carries at most (past the first append), so that one batch stays well
+/// inside what a backend takes in a single statement (PostgreSQL: 1 GiB per value).
+const MAX_BATCH_BYTES: usize = 64 * 1024 * 1024;
 /// Appends queued before rooms wait (backpressure from a slow store).
 const QUEUE: usize = 16 * 1024;
 
@@ -87,13 +90,17 @@ async fn run(
         }
         let mut appends = Vec::new();
         let mut flushes = Vec::new();
+        let mut bytes = 0;
         let mut request = Some(first);
         while let Some(current) = request.take() {
             match current {
-                Request::Append { doc, update, ack } => appends.push((doc, update, ack)),
+                Request::Append { doc, update, ack } => {
+                    bytes += update.len();
+                    appends.push((doc, update, ack));
+                }
                 Request::Flush(done) => flushes.push(done),
             }
-            if appends.len() < MAX_BATCH {
+            if appends.len() < MAX_BATCH && bytes < MAX_BATCH_BYTES {
                 request = inbox.try_recv().ok();
             }
         }

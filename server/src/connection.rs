@@ -68,8 +68,6 @@ pub(crate) async fn serve(
     let mut is_room_decision = false;
     let reason: Option<CloseReason> = loop {
         tokio::select! {
-            // A room decision comes with a reason; check it before the queue it also closed.
-            biased;
             reason = &mut closed_by_room => {
                 is_room_decision = true;
                 break reason.ok();

@@ -73,6 +73,12 @@ impl Room {
         &self.doc
     }
 
+    /// Whether `conn` is (still) a connection of this room; frames from a rejected connection
+    /// that were already queued are ignored.
+    pub fn is_connected(&self, conn: ConnId) -> bool {
+        self.connections.contains_key(&conn)
+    }
+
     /// Number of open connections.
     pub fn connection_count(&self) -> usize {
         self.connections.len()
@@ -147,7 +153,8 @@ impl Room {
                             };
                             effects.push(Effect::Broadcast(relay));
                         }
-                        Err(reason) => {
+                        Err(Rejected { reason, partial }) => {
+                            effects.extend(partial);
                             effects.extend(self.reject(conn, reason));
                             return effects;
                         }
@@ -188,9 +195,13 @@ impl Room {
     /// relayed to every connection like any client's update.
     ///
     /// # Errors
-    /// The reason the update is invalid; the document is unchanged.
-    pub fn apply_external(&mut self, update: Bytes) -> Result<Vec<Effect>, CloseReason> {
-        let decoded = decode_update(&update)?;
+    /// The reason the update is invalid, with the effects of whatever part of it yrs had
+    /// already integrated (to be stored and relayed all the same).
+    pub fn apply_external(&mut self, update: Bytes) -> Result<Vec<Effect>, Rejected> {
+        let decoded = decode_update(&update).map_err(|reason| Rejected {
+            reason,
+            partial: Vec::new(),
+        })?;
         if !self.apply(decoded)? {
             return Ok(Vec::new());
         }
@@ -239,18 +250,57 @@ impl Room {
     }
 
     /// Applies a validated update; returns whether it changed anything others need to see.
-    fn apply(&mut self, update: Update) -> Result<bool, CloseReason> {
+    fn apply(&mut self, update: Update) -> Result<bool, Rejected> {
         let mut txn = self.doc.transact_mut();
-        txn.apply_update(update)
-            .map_err(|err| CloseReason::InvalidUpdate(format!("update rejected: {err}")))?;
+        let pending_before = pending_signature(&txn);
+        let result = txn.apply_update(update);
         let is_changed = txn.before_state() != txn.after_state()
             || !txn.delete_set().is_empty()
-            || txn.has_missing_updates();
+            || pending_signature(&txn) != pending_before;
+        // yrs leaves what it integrated before an error in the document: that part must be
+        // stored and relayed like any change, or memory and store would disagree.
+        let partial = match (&result, is_changed) {
+            (Err(_), true) => Some(txn.encode_update_v1()),
+            _ => None,
+        };
         drop(txn);
         if is_changed {
             self.step2_cache.clear();
         }
-        Ok(is_changed)
+        match result {
+            Ok(()) => Ok(is_changed),
+            Err(err) => Err(Rejected {
+                reason: CloseReason::InvalidUpdate(format!("update rejected: {err}")),
+                partial: partial
+                    .map(|diff| {
+                        let frame = Bytes::from(encode::sync_update(&diff));
+                        vec![Effect::Append(Bytes::from(diff)), Effect::Broadcast(frame)]
+                    })
+                    .unwrap_or_default(),
+            }),
+        }
+    }
+}
+
+/// An update yrs refused part-way through.
+#[derive(Debug)]
+pub struct Rejected {
+    /// Why, for the sender.
+    pub reason: CloseReason,
+    /// Effects storing and relaying the part that was integrated before the error.
+    pub partial: Vec<Effect>,
+}
+
+/// What is waiting for missing dependencies, so that an update adding nothing (a duplicate)
+/// is told apart from one that was parked until its dependencies arrive.
+fn pending_signature<T: ReadTxn>(txn: &T) -> Option<(StateVector, StateVector, usize)> {
+    let store = txn.store();
+    let pending = store.pending_update();
+    let pending_ds = store.pending_ds().map_or(0, |ds| ds.iter().count());
+    match pending {
+        None if pending_ds == 0 => None,
+        None => Some((StateVector::default(), StateVector::default(), pending_ds)),
+        Some(p) => Some((p.missing.clone(), p.update.state_vector(), pending_ds)),
     }
 }
 
@@ -307,13 +357,12 @@ mod tests {
         Room::new(&[], ManualClock::new(0)).unwrap()
     }
 
-    fn text_update(content: &str) -> Vec<u8> {
-        let doc = Doc::new();
+    /// An update inserting `content` into `doc`'s text, holding only that edit.
+    fn text_update(doc: &Doc, content: &str) -> Vec<u8> {
         let text = doc.get_or_insert_text("text");
+        let before = doc.transact().state_vector();
         text.insert(&mut doc.transact_mut(), 0, content);
-        let update = doc
-            .transact()
-            .encode_state_as_update_v1(&StateVector::default());
+        let update = doc.transact().encode_state_as_update_v1(&before);
         update
     }
 
@@ -349,7 +398,7 @@ mod tests {
         let mut room = room();
         room.join(1);
         room.join(2);
-        let frame = Bytes::from(encode::sync_update(&text_update("hi")));
+        let frame = Bytes::from(encode::sync_update(&text_update(&Doc::new(), "hi")));
         let effects = room.receive(1, frame.clone());
         let update = text_update_frame_payload(&frame);
         assert_eq!(
@@ -365,7 +414,7 @@ mod tests {
     fn a_step2_with_nothing_new_is_not_relayed() {
         let mut room = room();
         room.join(1);
-        let update = text_update("abc");
+        let update = text_update(&Doc::new(), "abc");
         room.receive(1, encode::sync_update(&update).into());
         assert!(room
             .receive(1, encode::sync_step2(&update).into())
@@ -376,7 +425,10 @@ mod tests {
     fn garbage_update_closes_the_sender_and_leaves_the_doc_unchanged() {
         let mut room = room();
         room.join(1);
-        room.receive(1, encode::sync_update(&text_update("keep")).into());
+        room.receive(
+            1,
+            encode::sync_update(&text_update(&Doc::new(), "keep")).into(),
+        );
         let before = room.encode_state();
         let effects = room.receive(1, encode::sync_update(&[0xff, 0xff, 0xff, 0x01, 7]).into());
         let Some(Effect::Close(1, reason)) = effects.last() else {
@@ -385,6 +437,33 @@ mod tests {
         assert_eq!(reason.code(), 1007);
         assert_eq!(room.encode_state(), before);
         assert_eq!(room.connection_count(), 0);
+    }
+
+    #[test]
+    fn a_parked_update_is_relayed_once_and_its_duplicates_not_at_all() {
+        let mut room = room();
+        room.join(1);
+        let doc = Doc::new();
+        let _first = text_update(&doc, "a");
+        let second = text_update(&doc, "b"); // depends on the first, which the room lacks
+        let frame = Bytes::from(encode::sync_update(&second));
+        assert_eq!(
+            room.receive(1, frame.clone()).len(),
+            2,
+            "stored and relayed once"
+        );
+        assert!(
+            room.receive(1, frame).is_empty(),
+            "a duplicate of a parked update"
+        );
+    }
+
+    #[test]
+    fn a_rejected_connection_is_no_longer_connected() {
+        let mut room = room();
+        room.join(1);
+        room.receive(1, Bytes::from_static(&[9]));
+        assert!(!room.is_connected(1));
     }
 
     #[test]
@@ -398,7 +477,10 @@ mod tests {
             panic!()
         };
         assert_eq!(a.as_ptr(), b.as_ptr(), "the cached frame is reused");
-        room.receive(1, encode::sync_update(&text_update("x")).into());
+        room.receive(
+            1,
+            encode::sync_update(&text_update(&Doc::new(), "x")).into(),
+        );
         let third = room.receive(1, step1);
         let Effect::Send(_, c) = &third[0] else {
             panic!()

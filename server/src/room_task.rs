@@ -68,6 +68,8 @@ const EXPIRY_CHECK: Duration = Duration::from_secs(1);
 enum Held {
     Effects(Vec<Effect>),
     Reply(oneshot::Sender<Result<(), ApplyError>>),
+    Encode(oneshot::Sender<Vec<u8>>),
+    ToJson(oneshot::Sender<serde_json::Value>),
 }
 
 /// What a finished compaction replaced: counts before it, and the snapshot's size.
@@ -89,6 +91,8 @@ struct StoredLog {
     updates: u64,
     /// Bytes in the store.
     bytes: u64,
+    /// Size of the snapshot the log starts with (0 if never compacted).
+    snapshot_bytes: u64,
 }
 
 struct RoomTask {
@@ -115,31 +119,38 @@ pub(crate) async fn run(
     mut inbox: mpsc::Receiver<RoomCommand>,
     ctx: Arc<RoomContext>,
 ) {
-    let loaded = ctx.store.load(&name).await;
-    let (room, log) = match loaded {
-        Ok(updates) => {
-            let slices: Vec<&[u8]> = updates.iter().map(|u| &u.data[..]).collect();
-            match Room::new(&slices, SystemClock) {
-                Ok(room) => {
-                    let log = StoredLog {
-                        last_seq: updates.last().map_or(0, |u| u.seq),
-                        updates: updates.len() as u64,
-                        bytes: updates.iter().map(|u| u.data.len() as u64).sum(),
-                    };
-                    (room, log)
-                }
-                Err(err) => {
-                    tracing::error!(room = %name, error = %err, "stored document is unreadable");
-                    let reason = format!("stored document is unreadable: {err}");
-                    let reason = CloseReason::StorageUnavailable(reason);
-                    return refuse(&name, generation, inbox, &ctx.rooms, &reason);
-                }
-            }
-        }
+    let updates = match ctx.store.load(&name).await {
+        Ok(updates) => updates,
         Err(err) => {
             tracing::error!(room = %name, error = %err, "loading room failed");
             let reason = CloseReason::StorageUnavailable(err.to_string());
-            return refuse(&name, generation, inbox, &ctx.rooms, &reason);
+            return refuse(&name, generation, inbox, &ctx, &reason).await;
+        }
+    };
+    // Rebuilding a large document takes a while: keep it off the async workers.
+    let built = tokio::task::spawn_blocking(move || {
+        let slices: Vec<&[u8]> = updates.iter().map(|u| &u.data[..]).collect();
+        let log = StoredLog {
+            last_seq: updates.last().map_or(0, |u| u.seq),
+            updates: updates.len() as u64,
+            bytes: updates.iter().map(|u| u.data.len() as u64).sum(),
+            // The first row is the snapshot when the log was ever compacted.
+            snapshot_bytes: updates.first().map_or(0, |u| u.data.len() as u64),
+        };
+        Room::new(&slices, SystemClock).map(|room| (room, log))
+    })
+    .await;
+    let (room, log) = match built {
+        Ok(Ok(built)) => built,
+        Ok(Err(err)) => {
+            tracing::error!(room = %name, error = %err, "stored document is unreadable");
+            let reason = format!("stored document is unreadable: {err}");
+            let reason = CloseReason::StorageUnavailable(reason);
+            return refuse(&name, generation, inbox, &ctx, &reason).await;
+        }
+        Err(err) => {
+            let reason = CloseReason::StorageUnavailable(format!("loading failed: {err}"));
+            return refuse(&name, generation, inbox, &ctx, &reason).await;
         }
     };
     let mut task = RoomTask {
@@ -157,24 +168,35 @@ pub(crate) async fn run(
     };
     // A log left long by a crash (or by a server that never compacted) is compacted now.
     task.maybe_compact();
-    if let Some(reason) = task.serve(&mut inbox).await {
-        refuse(&task.name, generation, inbox, &task.ctx.rooms, &reason);
+    match task.serve(&mut inbox).await {
+        Some(reason) => refuse(&task.name, generation, inbox, &task.ctx, &reason).await,
+        None => forward(&task.name, inbox, &task.ctx.rooms).await,
+    }
+}
+
+/// The room unloaded: commands that reached its inbox after the registry let go of it go to
+/// the room's next task. Draining with `recv` (not `try_recv`) also waits for senders that had
+/// reserved a slot before the inbox closed.
+async fn forward(name: &str, mut inbox: mpsc::Receiver<RoomCommand>, rooms: &Rooms) {
+    inbox.close();
+    while let Some(command) = inbox.recv().await {
+        let _ = rooms.handle(name).commands.send(command).await;
     }
 }
 
 /// The room ends without unloading normally (it could not be loaded, its store failed, or it
 /// was deleted): the registry forgets it, so the next connection starts a fresh task, and
 /// whoever is still waiting in its inbox is told `reason`.
-fn refuse(
+async fn refuse(
     name: &str,
     generation: u64,
     mut inbox: mpsc::Receiver<RoomCommand>,
-    rooms: &Rooms,
+    ctx: &RoomContext,
     reason: &CloseReason,
 ) {
-    rooms.forget(name, generation);
+    ctx.rooms.forget(name, generation);
     inbox.close();
-    while let Ok(command) = inbox.try_recv() {
+    while let Some(command) = inbox.recv().await {
         match command {
             RoomCommand::Join { conn, peer } => {
                 reason.log(name, conn);
@@ -184,8 +206,9 @@ fn refuse(
                 let error = StoreError::Unavailable(reason.text());
                 let _ = reply.send(Err(ApplyError::Store(Arc::new(error))));
             }
+            // A room that cannot be loaded can still be deleted; that is often why one asks.
             RoomCommand::Delete { reply } => {
-                let _ = reply.send(Err(Arc::new(StoreError::Unavailable(reason.text()))));
+                let _ = reply.send(ctx.store.delete(name).await.map_err(Arc::new));
             }
             // Dropping the reply tells the caller the room is unavailable.
             _ => {}
@@ -261,7 +284,7 @@ impl RoomTask {
                 self.submit(effects).await;
             }
             RoomCommand::Frame { conn, frame } => {
-                if self.peers.contains_key(&conn) {
+                if self.room.is_connected(conn) {
                     let effects = self.room.receive(conn, frame);
                     self.submit(effects).await;
                 }
@@ -271,35 +294,37 @@ impl RoomTask {
                 let effects = self.room.leave(conn);
                 self.submit(effects).await;
             }
-            RoomCommand::Encode { reply } => {
-                let state = self
-                    .room
-                    .doc()
-                    .transact()
-                    .encode_state_as_update_v1(&StateVector::default());
-                let _ = reply.send(state);
-            }
-            RoomCommand::ToJson { reply } => {
-                let _ = reply.send(json::doc_to_json(self.room.doc()));
-            }
+            // Reads wait for pending appends too: they show only what is stored.
+            RoomCommand::Encode { reply } => self.hold(Held::Encode(reply)),
+            RoomCommand::ToJson { reply } => self.hold(Held::ToJson(reply)),
             RoomCommand::Apply { update, reply } => match self.room.apply_external(update) {
                 Ok(effects) => {
                     self.submit(effects).await;
                     self.hold(Held::Reply(reply));
                 }
-                Err(reason) => {
-                    let _ = reply.send(Err(ApplyError::Invalid(reason.text())));
+                Err(rejected) => {
+                    self.submit(rejected.partial).await;
+                    let _ = reply.send(Err(ApplyError::Invalid(rejected.reason.text())));
                 }
             },
             RoomCommand::Delete { reply } => {
+                // Appends in flight must land first, or they would outlive the delete.
+                while !self.acks.is_empty() {
+                    let ack = next_ack(&mut self.acks).await;
+                    if let Some(end) = self.confirm(ack) {
+                        let error = StoreError::Unavailable(end.text());
+                        let _ = reply.send(Err(Arc::new(error)));
+                        return Some(end);
+                    }
+                }
+                if let Err(err) = self.ctx.store.delete(&self.name).await {
+                    // Nothing was deleted: the room and its clients carry on.
+                    let _ = reply.send(Err(Arc::new(err)));
+                    return None;
+                }
                 let effects = self.room.close_all(&CloseReason::RoomDeleted);
                 self.dispatch(effects);
-                // Appends in flight must land before the delete, or they would resurrect it.
-                while let Some((ack, _)) = self.acks.pop_front() {
-                    let _ = ack.await;
-                }
-                let result = self.ctx.store.delete(&self.name).await.map_err(Arc::new);
-                let _ = reply.send(result);
+                let _ = reply.send(Ok(()));
                 return Some(CloseReason::RoomDeleted);
             }
         }
@@ -346,6 +371,16 @@ impl RoomTask {
             Held::Effects(effects) => self.dispatch(effects),
             Held::Reply(reply) => {
                 let _ = reply.send(Ok(()));
+            }
+            Held::Encode(reply) => {
+                let doc = self.room.doc();
+                let _ = reply.send(
+                    doc.transact()
+                        .encode_state_as_update_v1(&StateVector::default()),
+                );
+            }
+            Held::ToJson(reply) => {
+                let _ = reply.send(json::doc_to_json(self.room.doc()));
             }
         }
     }
@@ -394,8 +429,13 @@ impl RoomTask {
 
     fn maybe_compact(&mut self) {
         let policy = &self.ctx.compaction;
+        // Bytes count what was appended since the snapshot, and at least the snapshot's own
+        // size: a large document is rewritten only after as much again has been appended,
+        // not after every keystroke.
+        let appended = self.log.bytes.saturating_sub(self.log.snapshot_bytes);
         let is_due = self.log.updates > 1
-            && (self.log.updates >= policy.max_updates || self.log.bytes >= policy.max_bytes);
+            && (self.log.updates >= policy.max_updates
+                || appended >= policy.max_bytes.max(self.log.snapshot_bytes));
         if !is_due || self.compaction.is_some() {
             return;
         }
@@ -439,6 +479,7 @@ impl RoomTask {
                 self.ctx.metrics.record_compaction();
                 self.log.updates = self.log.updates - done.replaced_updates + 1;
                 self.log.bytes = self.log.bytes - done.replaced_bytes + done.snapshot_bytes;
+                self.log.snapshot_bytes = done.snapshot_bytes;
                 tracing::debug!(room = %self.name, updates = self.log.updates, bytes = self.log.bytes, "room compacted");
             }
             Err(err) => {

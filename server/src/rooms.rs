@@ -100,9 +100,10 @@ impl Rooms {
         handle
     }
 
-    /// Whether `name` is loaded right now.
-    pub(crate) fn is_loaded(&self, name: &str) -> bool {
-        self.loaded.lock().expect("rooms lock").contains_key(name)
+    /// The running room called `name`, if it is loaded; never starts one.
+    pub(crate) fn get_existing(&self, name: &str) -> Option<RoomHandle> {
+        let loaded = self.loaded.lock().expect("rooms lock");
+        loaded.get(name).map(|entry| entry.handle.clone())
     }
 
     /// Names of the loaded rooms.
@@ -111,8 +112,9 @@ impl Rooms {
         loaded.keys().map(|name| name.to_string()).collect()
     }
 
-    /// Unloads an idle room if nothing is waiting in its inbox. Later senders find the inbox
-    /// closed and start a fresh task, which loads the room from the store again.
+    /// Lets go of an idle room if nothing is waiting in its inbox: later callers of
+    /// [`Rooms::handle`] start a fresh task, which loads the room from the store again. The
+    /// old task forwards whatever still reaches its inbox to that fresh task.
     pub(crate) fn try_unload(
         &self,
         name: &str,
@@ -123,7 +125,6 @@ impl Rooms {
         if !inbox.is_empty() {
             return false;
         }
-        inbox.close();
         if loaded.get(name).is_some_and(|e| e.generation == generation) {
             loaded.remove(name);
         }

@@ -22,8 +22,9 @@ use crate::metrics::Metrics;
 use crate::rooms::{RoomContext, RoomStats, Rooms};
 use crate::storage;
 
-/// A running server. Dropping it leaves the server running until the runtime ends; call
-/// [`Server::shutdown`] to close every socket with 1001 and flush the store first.
+/// A running server. Call [`Server::shutdown`] to stop it: it closes every socket with 1001 and
+/// waits until the store has committed everything. Dropping the server instead stops
+/// accepting and closes the sockets too, but does not wait for the store.
 pub struct Server {
     addr: SocketAddr,
     rooms: Arc<Rooms>,
