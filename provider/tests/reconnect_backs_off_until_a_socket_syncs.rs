@@ -3,27 +3,14 @@
 
 use std::time::Duration;
 
-use tokio::net::TcpListener;
-use tokio::sync::mpsc;
-use tokio::time::Instant;
+mod common;
+
+use common::closing_server;
 use ycord_provider::{new_doc, ProviderOptions, WebsocketProvider};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accept_then_close_is_backed_off_exponentially() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}", listener.local_addr().unwrap());
-    let (accepted, mut accepts) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let accepted = accepted.clone();
-            tokio::spawn(async move {
-                if let Ok(mut socket) = tokio_tungstenite::accept_async(tcp).await {
-                    let _ = accepted.send(Instant::now());
-                    let _ = socket.close(None).await;
-                }
-            });
-        }
-    });
+    let (url, mut accepts) = closing_server(None).await;
 
     let provider = WebsocketProvider::new(&url, "room", new_doc(), ProviderOptions::default());
     let mut times = Vec::new();

@@ -90,3 +90,26 @@ pub async fn synced(provider: &WebsocketProvider) {
         .await
         .unwrap_or_else(|_| panic!("{} never synced", provider.client_id()));
 }
+
+/// A WebSocket server that closes every socket right after accepting it, with `close` as its
+/// close frame (`None`: a plain close). Returns its URL and the instant of each accept.
+pub async fn closing_server(
+    close: Option<tokio_tungstenite::tungstenite::protocol::CloseFrame>,
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<Instant>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}", listener.local_addr().unwrap());
+    let (accepted, accepts) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let accepted = accepted.clone();
+            let close = close.clone();
+            tokio::spawn(async move {
+                if let Ok(mut socket) = tokio_tungstenite::accept_async(tcp).await {
+                    let _ = accepted.send(Instant::now());
+                    let _ = socket.close(close).await;
+                }
+            });
+        }
+    });
+    (url, accepts)
+}
