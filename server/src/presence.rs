@@ -88,12 +88,7 @@ impl Presence {
 
     /// Removes every state owned by `conn`, returning the `null` update to broadcast, if any.
     pub fn release(&mut self, conn: ConnId) -> Option<AwarenessUpdate> {
-        let owned: Vec<ClientID> = self
-            .owners
-            .iter()
-            .filter(|(_, owner)| **owner == conn)
-            .map(|(id, _)| *id)
-            .collect();
+        let owned = self.owned_by(conn);
         for id in &owned {
             self.owners.remove(id);
             self.awareness.remove_state(*id);
