@@ -12,6 +12,7 @@ commands:
   with-postgres CMD [ARG…]  run CMD with a throwaway PostgreSQL server on loopback, its URL
                             in YCORD_TEST_POSTGRES_URL (e.g. to run the PostgreSQL store's
                             tests or benchmark alone); stopped and deleted afterwards
+  bench ARGS…               benchmarks that are not part of CI (cargo xtask bench --help)
   help                      print this help (also: cargo xtask test --help)";
 
 pub const TEST_USAGE: &str = "\
@@ -39,6 +40,8 @@ pub enum Invocation {
     Test(TestOptions),
     /// `with-postgres`: the command to run, program first.
     WithPostgres(Vec<String>),
+    /// `bench`: its arguments, parsed by the `bench` module.
+    Bench(Vec<String>),
 }
 
 /// Options of `cargo xtask test`.
@@ -54,6 +57,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Invocation> {
     match args.next().as_deref() {
         None | Some("help" | "-h" | "--help") => Ok(Invocation::Help(USAGE)),
         Some("test") => parse_test(args),
+        Some("bench") => Ok(Invocation::Bench(args.collect())),
         Some("with-postgres") => {
             let command: Vec<String> = args.collect();
             if command.is_empty() {

@@ -3,8 +3,9 @@
 //! `cargo xtask test` is everything CI runs. It installs what is missing, builds the workspace
 //! once, lints it, runs every suite and prints a summary; it exits non-zero if anything failed.
 //! `cargo xtask with-postgres <command>` runs one command next to the same throwaway
-//! PostgreSQL server the tests get.
+//! PostgreSQL server the tests get. `cargo xtask bench` runs the benchmarks that CI does not.
 
+mod bench;
 mod cli;
 mod lint;
 mod outcome;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         }
         Invocation::Test(options) => steps::test(&options),
         Invocation::WithPostgres(command) => steps::with_postgres(&command),
+        Invocation::Bench(args) => bench::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -1,0 +1,2 @@
+//! `ycord-leptos` — Leptos bindings for yrs documents.
+#![warn(missing_docs)]
