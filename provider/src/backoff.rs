@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-use rand::Rng;
-
 /// Default first reconnect delay ceiling (y-websocket's 100 ms unit).
 pub const DEFAULT_INITIAL_BACKOFF: Duration = Duration::from_millis(100);
 /// Default cap on the reconnect delay (y-websocket's `maxBackoffTime`).
@@ -39,11 +37,13 @@ impl Backoff {
     }
 
     /// Counts one more unsuccessful connection and returns how long to wait before the next.
-    pub fn next_delay(&mut self, rng: &mut impl Rng) -> Duration {
+    /// `unit` is a uniformly random number in `[0, 1)` (the jitter); values outside are
+    /// clamped.
+    pub fn next_delay(&mut self, unit: f64) -> Duration {
         let ceiling = self.ceiling();
         self.failures = self.failures.saturating_add(1);
         let half = ceiling / 2;
-        half + half.mul_f64(rng.random::<f64>())
+        half + half.mul_f64(unit.clamp(0.0, 1.0))
     }
 
     /// A connection synced: start again from the shortest delay.
@@ -63,11 +63,11 @@ impl Default for Backoff {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use rand::rngs::StdRng;
-    use rand::SeedableRng;
+    use rand::{Rng, SeedableRng};
 
     #[test]
     fn delays_grow_exponentially_within_jitter_bounds_and_stop_at_the_cap() {
@@ -77,7 +77,7 @@ mod tests {
             .into_iter()
             .enumerate()
         {
-            let delay = backoff.next_delay(&mut rng);
+            let delay = backoff.next_delay(rng.random::<f64>());
             let ceiling = Duration::from_millis(ceiling_ms);
             assert!(
                 delay >= ceiling / 2 && delay <= ceiling,
@@ -86,7 +86,7 @@ mod tests {
             );
         }
         for _ in 0..100 {
-            assert!(backoff.next_delay(&mut rng) <= DEFAULT_MAX_BACKOFF);
+            assert!(backoff.next_delay(rng.random::<f64>()) <= DEFAULT_MAX_BACKOFF);
         }
     }
 
@@ -96,8 +96,8 @@ mod tests {
         let delays: Vec<Duration> = (0..20)
             .map(|_| {
                 let mut backoff = Backoff::default();
-                backoff.next_delay(&mut rng);
-                backoff.next_delay(&mut rng)
+                backoff.next_delay(rng.random::<f64>());
+                backoff.next_delay(rng.random::<f64>())
             })
             .collect();
         let first = delays[0];
@@ -109,10 +109,10 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(3);
         let mut backoff = Backoff::default();
         for _ in 0..10 {
-            backoff.next_delay(&mut rng);
+            backoff.next_delay(rng.random::<f64>());
         }
         backoff.reset();
         assert_eq!(backoff.failures(), 0);
-        assert!(backoff.next_delay(&mut rng) <= DEFAULT_INITIAL_BACKOFF);
+        assert!(backoff.next_delay(rng.random::<f64>()) <= DEFAULT_INITIAL_BACKOFF);
     }
 }

@@ -7,7 +7,7 @@ use yrs::{ClientID, Doc, OffsetKind, Options};
 /// JavaScript strings. Other options are yrs's defaults.
 pub fn new_doc() -> Doc {
     Doc::with_options(Options {
-        client_id: ClientID::new(u64::from(rand::random::<u32>())),
+        client_id: ClientID::new(u64::from(fastrand::u32(..))),
         offset_kind: OffsetKind::Utf16,
         ..Options::default()
     })

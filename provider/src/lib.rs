@@ -30,17 +30,26 @@
 #![warn(missing_docs)]
 
 mod backoff;
+#[cfg(target_arch = "wasm32")]
+mod browser;
 mod doc;
 mod error;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
+mod options;
+mod room_url;
 pub mod session;
+mod status;
 
 pub use backoff::{Backoff, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF};
+#[cfg(target_arch = "wasm32")]
+pub use browser::WebsocketProvider;
 pub use doc::new_doc;
 pub use error::ProviderError;
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::{ProviderOptions, Status, WebsocketProvider};
+pub use native::WebsocketProvider;
+pub use options::ProviderOptions;
 pub use session::{
     Output, SessionConfig, SessionError, SessionEvent, SyncSession, DEFAULT_LIVENESS_TIMEOUT,
 };
+pub use status::Status;

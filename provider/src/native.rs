@@ -17,63 +17,16 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use yrs::sync::{Clock, Timestamp};
 use yrs::{Doc, Origin, Transact};
 
-use crate::backoff::{Backoff, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF};
+use crate::backoff::Backoff;
 use crate::error::ProviderError;
-use crate::session::{SessionConfig, SessionEvent, SyncSession, DEFAULT_LIVENESS_TIMEOUT};
+use crate::options::ProviderOptions;
+use crate::room_url::room_url;
+use crate::session::{SessionConfig, SessionEvent, SyncSession};
+use crate::status::Status;
 
 /// How long a deliberate close may take (leave frame, close handshake) before the socket is
 /// simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Connection status of a [`WebsocketProvider`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// A socket is being opened.
-    Connecting,
-    /// A socket is open (not necessarily synced yet, see [`WebsocketProvider::is_synced`]).
-    Connected,
-    /// No socket: waiting to reconnect, [`WebsocketProvider::disconnect`]ed, or refused by
-    /// the server (close code 4400–4499).
-    Disconnected,
-}
-
-/// Options of a [`WebsocketProvider`]; start from [`ProviderOptions::default`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProviderOptions {
-    /// Connect as soon as the provider is created (default `true`); otherwise wait for
-    /// [`WebsocketProvider::connect`].
-    pub connect: bool,
-    /// Re-send SyncStep1 this often while connected (default `None`: never).
-    pub resync_interval: Option<Duration>,
-    /// Cap on the reconnect delay (default 2.5 s).
-    pub max_backoff: Duration,
-    /// First reconnect delay ceiling, doubled after every unsuccessful connection
-    /// (default 100 ms).
-    pub initial_backoff: Duration,
-    /// Query parameters appended to the URL, e.g. an auth token. Keys and values are
-    /// percent-encoded like JavaScript's `encodeURIComponent`.
-    pub params: Vec<(String, String)>,
-    /// A socket that delivered nothing for this long is replaced (default 30 s). Half-way
-    /// through a silence the provider sends a WebSocket ping, so a quiet but healthy
-    /// connection is kept.
-    pub liveness_timeout: Duration,
-    /// Give up on a connection attempt after this long (default 10 s).
-    pub connect_timeout: Duration,
-}
-
-impl Default for ProviderOptions {
-    fn default() -> Self {
-        ProviderOptions {
-            connect: true,
-            resync_interval: None,
-            max_backoff: DEFAULT_MAX_BACKOFF,
-            initial_backoff: DEFAULT_INITIAL_BACKOFF,
-            params: Vec::new(),
-            liveness_timeout: DEFAULT_LIVENESS_TIMEOUT,
-            connect_timeout: Duration::from_secs(10),
-        }
-    }
-}
 
 /// Milliseconds since the provider was created, on tokio's clock (so tests with paused time
 /// see awareness timing move with it).
@@ -388,60 +341,6 @@ impl Drop for WebsocketProvider {
     }
 }
 
-/// Builds the socket URL the way y-websocket does (`server/room?params`), then lets the URL
-/// parser normalise it as a browser would (a space in a room becomes `%20`).
-fn room_url(
-    server_url: &str,
-    room: &str,
-    params: &[(String, String)],
-) -> Result<String, ProviderError> {
-    let mut raw = format!("{}/{room}", server_url.trim_end_matches('/'));
-    if !params.is_empty() {
-        let query: Vec<String> = params
-            .iter()
-            .map(|(key, value)| {
-                format!(
-                    "{}={}",
-                    encode_uri_component(key),
-                    encode_uri_component(value)
-                )
-            })
-            .collect();
-        raw.push('?');
-        raw.push_str(&query.join("&"));
-    }
-    let invalid = |detail: String| ProviderError::InvalidUrl {
-        url: raw.clone(),
-        detail,
-    };
-    let mut url = url::Url::parse(&raw).map_err(|err| invalid(err.to_string()))?;
-    match url.scheme() {
-        "ws" => {}
-        "http" => url
-            .set_scheme("ws")
-            .map_err(|()| invalid("cannot use it as ws://".into()))?,
-        "wss" | "https" => return Err(invalid(
-            "TLS is not supported by this build; use ws:// (e.g. behind a TLS-terminating proxy)"
-                .into(),
-        )),
-        other => return Err(invalid(format!("scheme {other:?} is not ws://"))),
-    }
-    Ok(url.into())
-}
-
-/// JavaScript's `encodeURIComponent`, which y-websocket uses for `params`.
-fn encode_uri_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type SocketSink = SplitSink<Socket, Message>;
 type SocketStream = SplitStream<Socket>;
@@ -550,7 +449,7 @@ impl Worker {
     /// Sleeps for the next backoff delay; [`Command::Connect`] cuts it short. `false` when the
     /// provider is gone.
     async fn wait_before_reconnect(&mut self) -> bool {
-        let delay = self.backoff.next_delay(&mut rand::rng());
+        let delay = self.backoff.next_delay(fastrand::f64());
         let sleep = tokio::time::sleep(delay);
         tokio::pin!(sleep);
         loop {
@@ -778,33 +677,6 @@ async fn close(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn room_url_trims_the_trailing_slash_and_encodes_params_like_javascript() {
-        let params = vec![
-            ("token".to_owned(), "a b&c=d".to_owned()),
-            ("x".to_owned(), "é".to_owned()),
-        ];
-        assert_eq!(
-            room_url("ws://127.0.0.1:1234//", "room-1", &params).unwrap(),
-            "ws://127.0.0.1:1234/room-1?token=a%20b%26c%3Dd&x=%C3%A9"
-        );
-        assert_eq!(
-            room_url("http://localhost:1234", "r", &[]).unwrap(),
-            "ws://localhost:1234/r"
-        );
-    }
-
-    #[test]
-    fn room_url_refuses_what_this_build_cannot_connect_to() {
-        for url in ["wss://example.com", "ftp://example.com", "not a url"] {
-            let err = room_url(url, "r", &[]).unwrap_err();
-            assert!(
-                matches!(err, ProviderError::InvalidUrl { .. }),
-                "{url}: {err}"
-            );
-        }
-    }
 
     #[test]
     fn provider_is_send_and_sync() {

@@ -117,6 +117,15 @@ pub enum SessionError {
     NotOpen,
 }
 
+/// Where a frame came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The server, over the socket.
+    Server,
+    /// A sibling tab, over the cross-tab channel.
+    Peer,
+}
+
 /// A [`Clock`] shared between the session and its [`Awareness`], so both read the same time.
 #[derive(Clone)]
 struct SharedClock(Arc<dyn Clock>);
@@ -300,9 +309,44 @@ impl SyncSession {
         let messages = decode_frame(frame)?;
         let mut out = Output::default();
         for message in messages {
-            self.handle_message(message, &mut out)?;
+            self.handle_message(message, Source::Server, &mut out)?;
         }
         Ok(out)
+    }
+
+    /// A frame arrived from a sibling of this session on the same machine — another tab of the
+    /// same app on the cross-tab channel — rather than from the server. It is handled like a
+    /// server frame (step1 answered, updates applied under
+    /// [`remote_origin`](Self::remote_origin), awareness merged) except that it never marks
+    /// the session synced and does not count as the server being alive. Works with or without
+    /// an open socket. The returned frames are replies for the sibling channel, not the socket.
+    ///
+    /// # Errors
+    /// As [`frame_received`](Self::frame_received), except [`SessionError::NotOpen`].
+    pub fn peer_frame_received(&mut self, frame: &[u8]) -> Result<Output, SessionError> {
+        let messages = decode_frame(frame)?;
+        let mut out = Output::default();
+        for message in messages {
+            self.handle_message(message, Source::Peer, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// What a session says when it joins the sibling channel, in y-websocket's order: its
+    /// state vector (step1), its whole state (step2), a query for everyone's awareness, and its
+    /// own awareness state if one is set.
+    pub fn peer_greeting(&self) -> Vec<Vec<u8>> {
+        let txn = self.doc.transact();
+        let mut frames = vec![
+            encode::sync_step1(&txn.state_vector()),
+            encode::sync_step2(&txn.encode_state_as_update_v1(&yrs::StateVector::default())),
+            encode::query_awareness(),
+        ];
+        drop(txn);
+        if self.awareness.local_state_raw().is_some() {
+            frames.extend(self.local_awareness_frame());
+        }
+        frames
     }
 
     /// The transport saw the server alive without a y-websocket message (for instance a
@@ -317,6 +361,7 @@ impl SyncSession {
     fn handle_message(
         &mut self,
         message: Message<'_>,
+        source: Source,
         out: &mut Output,
     ) -> Result<(), SessionError> {
         match message {
@@ -326,7 +371,12 @@ impl SyncSession {
             }
             Message::Sync(SyncMessage::Step2(update)) => {
                 self.apply_remote_update(update)?;
-                if let Some(connection) = self.connection.as_mut().filter(|c| !c.synced) {
+                let from_server = source == Source::Server;
+                if let Some(connection) = self
+                    .connection
+                    .as_mut()
+                    .filter(|c| from_server && !c.synced)
+                {
                     connection.synced = true;
                     out.events.push(SessionEvent::Synced(true));
                 }
@@ -543,7 +593,10 @@ impl SyncSession {
         out
     }
 
-    fn local_awareness_frame(&self) -> Option<Vec<u8>> {
+    /// The frame announcing the local awareness state (or its removal) at its current clock,
+    /// whether or not a socket is open; `None` when no state was ever set. Transports that
+    /// also talk to sibling tabs use it to keep them informed while the socket is down.
+    pub fn local_awareness_frame(&self) -> Option<Vec<u8>> {
         let update = self
             .awareness
             .update_with_clients([self.client_id()])
@@ -565,7 +618,7 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     format!("yrs panicked: {message}")
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use rand::rngs::StdRng;
@@ -765,6 +818,47 @@ mod tests {
             .apply_update(Update::decode_v1(update).unwrap())
             .unwrap();
         assert_eq!(snapshot(&b), snapshot(a.doc()));
+    }
+
+    #[test]
+    fn sibling_tabs_converge_through_greetings_without_becoming_synced() {
+        let clock = ManualClock::new(0);
+        let mut a = session(1, &clock);
+        let mut b = session(2, &clock);
+        a.doc()
+            .get_or_insert_text("text")
+            .insert(&mut a.doc().transact_mut(), 0, "from a");
+        b.set_local_state(r#"{"name":"b"}"#).unwrap();
+        a.socket_opened();
+        let local_edits = capture_local_updates(&a);
+
+        // b joins the channel a second later; a answers its step1 and its awareness query.
+        clock.set(1_000);
+        let mut to_b = Vec::new();
+        for frame in b.peer_greeting() {
+            let out = a.peer_frame_received(&frame).unwrap();
+            to_b.extend(out.frames);
+        }
+        for frame in to_b {
+            let out = b.peer_frame_received(&frame).unwrap();
+            assert!(out.frames.is_empty(), "answers are not answered");
+        }
+        assert_eq!(snapshot(b.doc()), snapshot(a.doc()));
+        assert!(a
+            .awareness()
+            .iter()
+            .any(|(id, s)| id.get() == 2 && s.data.is_some()));
+        assert!(
+            !a.is_synced() && !b.is_synced(),
+            "only the server syncs a session"
+        );
+        assert!(
+            local_edits.lock().unwrap().is_empty(),
+            "what a sibling sent is applied as remote, never forwarded as a local edit"
+        );
+        // Peer frames do not keep a silent socket alive.
+        clock.set(DEFAULT_LIVENESS_TIMEOUT.as_millis() as u64);
+        assert!(a.tick().events.contains(&SessionEvent::ConnectionStale));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Several native providers edit one room concurrently through the real server, some of them
 //! dropping off and coming back, and every replica ends up identical; a late joiner gets it all
 //! with its first sync.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

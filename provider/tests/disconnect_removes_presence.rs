@@ -1,5 +1,6 @@
 //! `disconnect()` tells the room this client is gone: other providers drop its awareness state
 //! right away (not after the 30 s expiry), and it reappears when the client reconnects.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Edits made while a provider is disconnected reach the room once it reconnects, and the
 //! room's edits made meanwhile reach it: the step1/step2 exchange runs both ways.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! A server that accepts sockets and closes them at once must not cause a reconnect storm:
 //! only a socket that synced resets the backoff, so the delays keep growing.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::time::Duration;
 

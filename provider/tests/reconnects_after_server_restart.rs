@@ -1,5 +1,6 @@
 //! When the server goes away the provider reports it, keeps trying, and on the restarted (empty)
 //! server re-syncs and hands its document over, so a new client sees everything.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

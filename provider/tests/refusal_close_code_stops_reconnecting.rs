@@ -1,5 +1,6 @@
 //! A close code in 4400–4499 means "reconnecting cannot help" (y-websocket 3.x convention):
 //! the provider stops retrying until `connect()` is called.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::time::Duration;
 

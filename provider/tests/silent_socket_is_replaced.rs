@@ -1,5 +1,6 @@
 //! Liveness: a socket that delivers nothing (not even a pong) for the liveness timeout is
 //! replaced, while a quiet but healthy one is kept alive by pings.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

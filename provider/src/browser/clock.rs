@@ -1,0 +1,20 @@
+//! Time in the browser.
+
+use yrs::sync::{Clock, Timestamp};
+
+/// Milliseconds since the Unix epoch from `Date.now()`: what Yjs peers use for awareness, and
+/// available on wasm32 where `std::time::SystemTime` is not.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DateClock;
+
+impl Clock for DateClock {
+    fn now(&self) -> Timestamp {
+        now_ms()
+    }
+}
+
+/// `Date.now()` as whole milliseconds.
+pub(crate) fn now_ms() -> u64 {
+    // Date.now() is a non-negative integral number of milliseconds well below 2^53.
+    js_sys::Date::now() as u64
+}

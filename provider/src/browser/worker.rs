@@ -1,0 +1,370 @@
+//! The provider's background task: one event loop over commands, socket events, frames from
+//! other tabs and timers.
+
+use std::rc::Rc;
+
+use tokio::sync::{mpsc, oneshot};
+use ycord_protocol::encode;
+
+use super::clock::now_ms;
+use super::cross_tab::CrossTab;
+use super::socket::{BrowserSocket, SocketEvent};
+use super::timer::sleep_ms;
+use super::Shared;
+use crate::backoff::Backoff;
+use crate::options::ProviderOptions;
+use crate::session::{Output, SessionEvent};
+use crate::status::Status;
+
+/// Close code for a socket the provider gave up on (silent, malformed frames, too slow to
+/// open): a private code, so that servers can tell it from a user's disconnect.
+const CLOSE_ABANDONED: u16 = 4000;
+
+/// Requests from the handle and the document observer.
+pub(crate) enum Command {
+    /// A local transaction's v1 update.
+    LocalUpdate(Vec<u8>),
+    /// The local awareness state changed (already applied to the session).
+    LocalAwareness,
+    Connect,
+    Disconnect(oneshot::Sender<()>),
+    Shutdown,
+}
+
+/// Where the connection stands.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    /// Not connecting: disconnected by the user, or refused by the server.
+    Idle,
+    /// Waiting until `at` (ms since the epoch) to reconnect.
+    Backoff { at: u64 },
+    /// A socket was created at `since` and has not opened yet.
+    Opening { since: u64 },
+    /// A socket is open.
+    Open,
+}
+
+pub(crate) struct Worker {
+    shared: Rc<Shared>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    socket_events: Option<mpsc::UnboundedReceiver<SocketEvent>>,
+    tab_frames: Option<mpsc::UnboundedReceiver<Vec<u8>>>,
+    phase: Phase,
+    should_connect: bool,
+    cross_tab: bool,
+    backoff: Backoff,
+    connect_timeout_ms: u64,
+}
+
+/// What woke the loop.
+enum Wake {
+    Command(Option<Command>),
+    Socket(Option<SocketEvent>),
+    Tab(Option<Vec<u8>>),
+    Timer,
+}
+
+impl Worker {
+    pub(crate) fn new(
+        shared: Rc<Shared>,
+        commands: mpsc::UnboundedReceiver<Command>,
+        options: &ProviderOptions,
+    ) -> Self {
+        Worker {
+            shared,
+            commands,
+            socket_events: None,
+            tab_frames: None,
+            phase: Phase::Idle,
+            should_connect: options.connect,
+            cross_tab: options.cross_tab,
+            backoff: Backoff::new(options.initial_backoff, options.max_backoff),
+            connect_timeout_ms: millis(options.connect_timeout),
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        if self.should_connect {
+            self.join_tabs();
+            self.open_socket();
+        } else {
+            self.shared.set_status(Status::Disconnected);
+        }
+        loop {
+            let wake_at = self.next_wake();
+            let wake = {
+                let sleep = async {
+                    match wake_at {
+                        Some(at) => sleep_ms(at.saturating_sub(now_ms())).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let has_socket = self.socket_events.is_some();
+                let has_tabs = self.tab_frames.is_some();
+                let socket_events = self.socket_events.as_mut();
+                let tab_frames = self.tab_frames.as_mut();
+                tokio::select! {
+                    biased;
+                    command = self.commands.recv() => Wake::Command(command),
+                    event = async { socket_events.expect("guarded").recv().await }, if has_socket => Wake::Socket(event),
+                    frame = async { tab_frames.expect("guarded").recv().await }, if has_tabs => Wake::Tab(frame),
+                    () = sleep => Wake::Timer,
+                }
+            };
+            match wake {
+                Wake::Command(None | Some(Command::Shutdown)) => {
+                    self.shared.announce_leave();
+                    self.close_socket(1000);
+                    self.leave_tabs();
+                    self.shared.set_status(Status::Disconnected);
+                    return;
+                }
+                Wake::Command(Some(command)) => self.handle_command(command),
+                Wake::Socket(Some(event)) => self.handle_socket_event(event),
+                Wake::Socket(None) => self.socket_lost(1006),
+                Wake::Tab(Some(frame)) => self.handle_tab_frame(&frame),
+                Wake::Tab(None) => self.tab_frames = None,
+                Wake::Timer => self.handle_timer(),
+            }
+        }
+    }
+
+    /// The earliest of: the session's next deadline, the reconnect time, the connect timeout.
+    fn next_wake(&self) -> Option<u64> {
+        let session = self.shared.session().next_deadline();
+        let phase = match self.phase {
+            Phase::Backoff { at } => Some(at),
+            Phase::Opening { since } => Some(since.saturating_add(self.connect_timeout_ms)),
+            Phase::Idle | Phase::Open => None,
+        };
+        [session, phase].into_iter().flatten().min()
+    }
+
+    fn handle_command(&mut self, command: Command) {
+        match command {
+            Command::LocalUpdate(update) => {
+                let frame = encode::sync_update(&update);
+                if self.phase == Phase::Open {
+                    self.shared.send_to_server(&frame);
+                }
+                self.shared.post_to_tabs(&frame);
+            }
+            Command::LocalAwareness => {
+                let frame = self.shared.session().local_awareness_frame();
+                if let Some(frame) = frame {
+                    if self.phase == Phase::Open {
+                        self.shared.send_to_server(&frame);
+                    }
+                    self.shared.post_to_tabs(&frame);
+                }
+            }
+            Command::Connect => {
+                self.should_connect = true;
+                self.join_tabs();
+                if matches!(self.phase, Phase::Idle | Phase::Backoff { .. }) {
+                    self.open_socket();
+                }
+            }
+            Command::Disconnect(done) => {
+                self.should_connect = false;
+                self.shared.announce_leave();
+                self.close_socket(1000);
+                self.leave_tabs();
+                self.phase = Phase::Idle;
+                self.shared.set_status(Status::Disconnected);
+                let _ = done.send(());
+            }
+            Command::Shutdown => unreachable!("handled by the loop"),
+        }
+    }
+
+    fn handle_socket_event(&mut self, event: SocketEvent) {
+        match event {
+            SocketEvent::Opened => {
+                self.phase = Phase::Open;
+                let opened = self.shared.session().socket_opened();
+                self.shared.set_status(Status::Connected);
+                self.deliver(opened);
+            }
+            SocketEvent::Frame(frame) => {
+                let received = self.shared.session().frame_received(&frame);
+                match received {
+                    Ok(out) => self.deliver(out),
+                    Err(err) => {
+                        tracing::warn!(url = %self.shared.url, %err, "dropping the connection");
+                        self.socket_lost(CLOSE_ABANDONED);
+                    }
+                }
+            }
+            SocketEvent::TextFrame => {
+                tracing::warn!(url = %self.shared.url, "server sent a text frame; dropping the connection");
+                self.socket_lost(CLOSE_ABANDONED);
+            }
+            SocketEvent::Closed { code, reason } => {
+                if (4400..4500).contains(&code) {
+                    tracing::warn!(
+                        url = %self.shared.url, code, %reason,
+                        "the server refused the connection; not reconnecting until connect()"
+                    );
+                    self.end_socket();
+                    self.phase = Phase::Idle;
+                    self.should_connect = false;
+                } else {
+                    tracing::debug!(url = %self.shared.url, code, %reason, "socket closed");
+                    self.socket_lost(code);
+                }
+            }
+        }
+    }
+
+    fn handle_tab_frame(&mut self, frame: &[u8]) {
+        let received = self.shared.session().peer_frame_received(frame);
+        match received {
+            Ok(out) => {
+                self.handle_events(out.events);
+                for reply in out.frames {
+                    self.shared.post_to_tabs(&reply);
+                }
+            }
+            Err(err) => tracing::debug!(%err, "ignoring a malformed cross-tab frame"),
+        }
+    }
+
+    fn handle_timer(&mut self) {
+        let now = now_ms();
+        match self.phase {
+            Phase::Backoff { at } if now >= at => self.open_socket(),
+            Phase::Opening { since } if now >= since.saturating_add(self.connect_timeout_ms) => {
+                tracing::debug!(url = %self.shared.url, "connection attempt timed out");
+                self.socket_lost(CLOSE_ABANDONED);
+            }
+            _ => {}
+        }
+        let own = self.shared.doc.client_id();
+        let clock_before = self.shared.session().awareness().meta(own).map(|(c, _)| c);
+        let out = self.shared.session().tick();
+        let clock_after = self.shared.session().awareness().meta(own).map(|(c, _)| c);
+        if out.events.contains(&SessionEvent::ConnectionStale) {
+            tracing::info!(url = %self.shared.url, "no message for the liveness timeout; replacing the socket");
+            self.socket_lost(CLOSE_ABANDONED);
+            return;
+        }
+        // The renewal reaches the server through `out`; other tabs need it too, also while
+        // the socket is down.
+        if clock_before != clock_after {
+            let frame = self.shared.session().local_awareness_frame();
+            if let Some(frame) = frame {
+                self.shared.post_to_tabs(&frame);
+            }
+        }
+        self.deliver(out);
+    }
+
+    /// Sends a session output's frames to the server and acts on its events.
+    fn deliver(&mut self, out: Output) {
+        for frame in &out.frames {
+            self.shared.send_to_server(frame);
+        }
+        self.handle_events(out.events);
+    }
+
+    fn handle_events(&mut self, events: Vec<SessionEvent>) {
+        for event in events {
+            match event {
+                SessionEvent::Synced(synced) => {
+                    if synced {
+                        // Only a connection that synced did useful work: one accepted and
+                        // closed at once must keep backing off.
+                        self.backoff.reset();
+                    }
+                    self.shared.set_synced(synced);
+                }
+                SessionEvent::AwarenessChanged { .. } => self.shared.notify_awareness(),
+                SessionEvent::PermissionDenied { reason } => {
+                    tracing::warn!(url = %self.shared.url, %reason, "permission denied");
+                }
+                SessionEvent::ConnectionStale => {}
+            }
+        }
+    }
+
+    fn open_socket(&mut self) {
+        self.shared.set_status(Status::Connecting);
+        match BrowserSocket::open(&self.shared.url) {
+            Ok((socket, events)) => {
+                *self.shared.socket.borrow_mut() = Some(socket);
+                self.socket_events = Some(events);
+                self.phase = Phase::Opening { since: now_ms() };
+            }
+            Err(err) => {
+                tracing::warn!(url = %self.shared.url, %err, "cannot create a WebSocket");
+                self.schedule_reconnect();
+            }
+        }
+    }
+
+    /// The socket is gone or abandoned: clean up, then reconnect after a backoff delay.
+    fn socket_lost(&mut self, close_code: u16) {
+        self.close_socket(close_code);
+        self.schedule_reconnect();
+    }
+
+    fn schedule_reconnect(&mut self) {
+        self.shared.set_status(Status::Disconnected);
+        if self.should_connect {
+            let delay = self.backoff.next_delay(fastrand::f64());
+            self.phase = Phase::Backoff {
+                at: now_ms().saturating_add(millis(delay)),
+            };
+        } else {
+            self.phase = Phase::Idle;
+        }
+    }
+
+    /// Closes the socket (if any) with `code` and tells the session.
+    fn close_socket(&mut self, code: u16) {
+        if let Some(socket) = self.shared.socket.borrow().as_ref() {
+            socket.close(code);
+        }
+        self.end_socket();
+    }
+
+    /// Forgets the socket and tells the session it closed.
+    fn end_socket(&mut self) {
+        let socket = self.shared.socket.borrow_mut().take();
+        drop(socket);
+        self.socket_events = None;
+        let closed = self.shared.session().socket_closed();
+        self.handle_events(closed.events);
+        self.shared.set_synced(false);
+        self.shared.set_status(Status::Disconnected);
+    }
+
+    /// Opens the cross-tab channel (when enabled and not open yet) and greets the other tabs.
+    fn join_tabs(&mut self) {
+        if !self.cross_tab || self.tab_frames.is_some() {
+            return;
+        }
+        match CrossTab::open(&self.shared.channel_name) {
+            Ok((channel, frames)) => {
+                *self.shared.cross_tab.borrow_mut() = Some(channel);
+                self.tab_frames = Some(frames);
+                let greeting = self.shared.session().peer_greeting();
+                for frame in greeting {
+                    self.shared.post_to_tabs(&frame);
+                }
+            }
+            Err(err) => tracing::warn!(%err, "cross-tab sync unavailable"),
+        }
+    }
+
+    fn leave_tabs(&mut self) {
+        let channel = self.shared.cross_tab.borrow_mut().take();
+        drop(channel);
+        self.tab_frames = None;
+    }
+}
+
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,94 @@
+//! The socket URL of a room, built as y-websocket builds it.
+
+use crate::error::ProviderError;
+
+/// Builds the socket URL the way y-websocket does (`server/room?params`), then lets the URL
+/// parser normalise it as a browser would (a space in a room becomes `%20`).
+pub(crate) fn room_url(
+    server_url: &str,
+    room: &str,
+    params: &[(String, String)],
+) -> Result<String, ProviderError> {
+    let mut raw = format!("{}/{room}", server_url.trim_end_matches('/'));
+    if !params.is_empty() {
+        let query: Vec<String> = params
+            .iter()
+            .map(|(key, value)| {
+                format!(
+                    "{}={}",
+                    encode_uri_component(key),
+                    encode_uri_component(value)
+                )
+            })
+            .collect();
+        raw.push('?');
+        raw.push_str(&query.join("&"));
+    }
+    let invalid = |detail: String| ProviderError::InvalidUrl {
+        url: raw.clone(),
+        detail,
+    };
+    let mut url = url::Url::parse(&raw).map_err(|err| invalid(err.to_string()))?;
+    match url.scheme() {
+        "ws" => {}
+        "http" => url
+            .set_scheme("ws")
+            .map_err(|()| invalid("cannot use it as ws://".into()))?,
+        // The browser's WebSocket does TLS; the native transport is built without it.
+        "wss" if cfg!(target_arch = "wasm32") => {}
+        "https" if cfg!(target_arch = "wasm32") => url
+            .set_scheme("wss")
+            .map_err(|()| invalid("cannot use it as wss://".into()))?,
+        "wss" | "https" => return Err(invalid(
+            "TLS is not supported by this build; use ws:// (e.g. behind a TLS-terminating proxy)"
+                .into(),
+        )),
+        other => return Err(invalid(format!("scheme {other:?} is not ws://"))),
+    }
+    Ok(url.into())
+}
+
+/// JavaScript's `encodeURIComponent`, which y-websocket uses for `params`.
+fn encode_uri_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_url_trims_the_trailing_slash_and_encodes_params_like_javascript() {
+        let params = vec![
+            ("token".to_owned(), "a b&c=d".to_owned()),
+            ("x".to_owned(), "é".to_owned()),
+        ];
+        assert_eq!(
+            room_url("ws://127.0.0.1:1234//", "room-1", &params).unwrap(),
+            "ws://127.0.0.1:1234/room-1?token=a%20b%26c%3Dd&x=%C3%A9"
+        );
+        assert_eq!(
+            room_url("http://localhost:1234", "r", &[]).unwrap(),
+            "ws://localhost:1234/r"
+        );
+    }
+
+    #[test]
+    fn room_url_refuses_what_this_build_cannot_connect_to() {
+        for url in ["wss://example.com", "ftp://example.com", "not a url"] {
+            let err = room_url(url, "r", &[]).unwrap_err();
+            assert!(
+                matches!(err, ProviderError::InvalidUrl { .. }),
+                "{url}: {err}"
+            );
+        }
+    }
+}

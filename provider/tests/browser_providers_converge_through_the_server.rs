@@ -1,0 +1,68 @@
+//! Two browser providers on one room of a real ycord server, with cross-tab sync off so that
+//! only the server can carry their edits, reach the same document and see each other's
+//! presence.
+#![cfg(target_arch = "wasm32")]
+
+mod browser;
+
+use browser::{append_text, provider, server_url, unique_room, wait_for, wait_for_text};
+use wasm_bindgen_test::*;
+use ycord_provider::{new_doc, Status};
+use yrs::{Map, Transact};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn edits_and_presence_travel_through_the_server() {
+    let room = unique_room("browser-server");
+    let (doc_a, doc_b) = (new_doc(), new_doc());
+    let a = provider(server_url(), &room, doc_a.clone(), false);
+    a.wait_synced().await;
+    assert_eq!(a.status(), Status::Connected);
+    append_text(&doc_a, "content", "written before b joined; ");
+
+    let b = provider(server_url(), &room, doc_b.clone(), false);
+    b.wait_synced().await;
+    wait_for_text(&doc_b, "content", "written before b joined; ").await;
+
+    append_text(&doc_b, "content", "emoji 🎉 and 中文");
+    let expected = "written before b joined; emoji 🎉 and 中文";
+    wait_for_text(&doc_a, "content", expected).await;
+
+    a.set_local_state(r#"{"user":{"name":"alice"}}"#);
+    let mut awareness = b.awareness_changes();
+    let alice = a.client_id();
+    wait_for(&mut awareness, "alice's presence at b", || {
+        b.awareness_states().get(&alice).map(String::as_str) == Some(r#"{"user":{"name":"alice"}}"#)
+    })
+    .await;
+
+    a.disconnect().await;
+    assert_eq!(a.status(), Status::Disconnected);
+    wait_for(&mut awareness, "alice's presence to leave b", || {
+        !b.awareness_states().contains_key(&alice)
+    })
+    .await;
+
+    // Offline edits travel on the next connection.
+    doc_a
+        .get_or_insert_map("meta")
+        .insert(&mut doc_a.transact_mut(), "title", "made offline");
+    a.connect();
+    a.wait_synced().await;
+    let meta = doc_b.get_or_insert_map("meta");
+    let (notify, mut updates) = tokio::sync::watch::channel(());
+    doc_b
+        .observe_update_v1("title-wait", move |_, _| {
+            let _ = notify.send(());
+        })
+        .unwrap();
+    wait_for(&mut updates, "the offline title at b", || {
+        let txn = doc_b.transact();
+        meta.get(&txn, "title")
+            .map(|v| v.to_string(&txn))
+            .as_deref()
+            == Some("made offline")
+    })
+    .await;
+}
