@@ -31,6 +31,9 @@ pub struct Config {
     pub durability: Durability,
     /// When a room's stored log is merged into one snapshot.
     pub compaction: Compaction,
+    /// A directory whose files are served to plain HTTP GETs (a web app next to its relay, on
+    /// one port); `None` serves no files. WebSocket upgrades always go to the relay.
+    pub static_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -46,6 +49,7 @@ impl Default for Config {
             storage: Storage::Memory,
             durability: Durability::Sync,
             compaction: Compaction::default(),
+            static_dir: None,
         }
     }
 }

@@ -53,6 +53,10 @@ struct Args {
     /// Merge a room's stored updates into one snapshot once they take this many bytes.
     #[arg(long, default_value_t = Compaction::default().max_bytes)]
     compact_after_bytes: u64,
+    /// Serve the files of this directory to plain HTTP GETs (`/` is its index.html), next to
+    /// the relay on the same port.
+    #[arg(long, env = "YCORD_STATIC_DIR")]
+    static_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -104,6 +108,7 @@ async fn main() -> anyhow::Result<()> {
             max_updates: args.compact_after_updates,
             max_bytes: args.compact_after_bytes,
         },
+        static_dir: args.static_dir.clone(),
         ..Config::default()
     };
     let storage = config.storage.to_string();

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use warp::filters::path::{FullPath, Tail};
-use warp::Filter;
+use warp::{Filter, Reply};
 use ycord_persistence::DocStore;
 
 use crate::api::Api;
@@ -163,6 +163,26 @@ impl Server {
             .and(with_api)
             .then(|tail: Tail, api: Api| async move { api.delete(tail.as_str()).await });
 
+        // Last, so that the relay and the API take precedence over a file of the same name.
+        let files = match config.static_dir.clone() {
+            Some(dir) => warp::get()
+                .and(warp::fs::dir(dir))
+                .map(|file: warp::fs::File| file.into_response())
+                .boxed(),
+            None => warp::any()
+                .and_then(|| async { Err::<warp::reply::Response, _>(warp::reject::not_found()) })
+                .boxed(),
+        };
+        // Without this, a GET nothing answers gets warp's 400 about the missing upgrade header
+        // of the WebSocket route, which misleads whoever opened the URL in a browser.
+        let nothing_here = warp::get().map(|| {
+            warp::reply::with_status(
+                "not found: rooms are WebSocket URLs (ws://host:port/<room>)\n",
+                warp::http::StatusCode::NOT_FOUND,
+            )
+            .into_response()
+        });
+
         let mut stop = shutdown.subscribe();
         let routes = websocket
             .or(health)
@@ -170,7 +190,9 @@ impl Server {
             .or(list)
             .or(get)
             .or(post)
-            .or(delete);
+            .or(delete)
+            .or(files)
+            .or(nothing_here);
         let task = tokio::spawn(
             warp::serve(routes)
                 .incoming(listener)
