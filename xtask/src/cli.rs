@@ -18,14 +18,15 @@ commands:
 pub const TEST_USAGE: &str = "\
 usage: cargo xtask test [options]
 
-Installs what is missing (node/npm, interop npm packages, rustfmt/clippy, PostgreSQL),
-builds the workspace once (--all-features), checks formatting and clippy, starts a throwaway
-PostgreSQL server on loopback for the rust suite, runs the selected suites and prints a
-summary. Exits non-zero if any step failed.
+Installs what is missing (node/npm, the npm packages, rustfmt/clippy, PostgreSQL, the
+wasm32 target, the wasm-bindgen-cli matching Cargo.lock, Chromium and chromedriver), builds
+the workspace once (--all-features), checks formatting and clippy (natively and for wasm32),
+starts a throwaway PostgreSQL server for the rust suite and a ycord server for the wasm
+suite, runs the selected suites and prints a summary. Exits non-zero if any step failed.
 
 options:
   --suite NAME   run only this suite; repeat or comma-separate for several
-                 (suites: rust, interop; default: all)
+                 (suites: rust, interop, wasm; default: all)
   --no-lint      skip `cargo fmt --check` and `cargo clippy`
   --no-install   fail instead of installing missing prerequisites
   -h, --help     print this help

@@ -3,7 +3,9 @@
 use anyhow::Result;
 
 use crate::outcome::StepResult;
+use crate::prereqs::wasm::WASM_TARGET;
 use crate::process;
+use crate::suites::wasm;
 use crate::workspace::Workspace;
 
 pub fn fmt(workspace: &Workspace) -> Result<StepResult> {
@@ -26,6 +28,16 @@ pub fn clippy(workspace: &Workspace) -> Result<StepResult> {
         "-D",
         "warnings",
     ]))?;
+    // The browser crates again, as they build for browsers (their wasm32-only code and tests).
+    let mut args = vec!["clippy", "--target", WASM_TARGET, "--all-targets"];
+    for name in wasm::CRATES {
+        args.extend(["-p", name]);
+    }
+    args.extend(["--", "-D", "warnings"]);
+    let mut wasm_clippy = workspace.cargo(&args);
+    // Browser tests read the server URL at build time; any value type-checks them.
+    wasm_clippy.env("YCORD_TEST_WS_URL", "ws://127.0.0.1:1");
+    let passed = process::run(&mut wasm_clippy)? && passed;
     if !passed {
         eprintln!("xtask: clippy found problems (warnings are errors); fix them and rerun");
     }

@@ -13,7 +13,7 @@ use crate::{lint, prereqs, process};
 /// start at all (a prerequisite is missing and cannot be installed).
 pub fn test(options: &TestOptions) -> Result<bool> {
     let workspace = Workspace::locate()?;
-    prereqs::ensure(&workspace, options)?;
+    let installed_env = prereqs::ensure(&workspace, options)?;
 
     let mut summary = Summary::default();
     let built = summary.run("build", || build(&workspace));
@@ -34,7 +34,8 @@ pub fn test(options: &TestOptions) -> Result<bool> {
             postgres = Some(TestPostgres::start()?);
             Ok(StepResult::from_status(true))
         });
-    let env: Vec<(&str, String)> = postgres.iter().flat_map(TestPostgres::env).collect();
+    let mut env: Vec<(&str, String)> = postgres.iter().flat_map(TestPostgres::env).collect();
+    env.extend(installed_env);
 
     for suite in &options.suites {
         if !built {

@@ -1,10 +1,12 @@
 //! Tools the selected steps need, checked before anything runs and installed when missing.
 //! A new prerequisite is a file beside this one and a line in [`ensure`].
 
+mod chromium;
 mod node;
 pub mod postgres;
 pub mod system;
 mod toolchain;
+pub mod wasm;
 
 use anyhow::Result;
 
@@ -12,19 +14,35 @@ use crate::cli::TestOptions;
 use crate::suites::Suite;
 use crate::workspace::Workspace;
 
-/// Checks (and, unless `--no-install`, installs) what `options` needs.
-pub fn ensure(workspace: &Workspace, options: &TestOptions) -> Result<()> {
+/// Checks (and, unless `--no-install`, installs) what `options` needs. Returns the
+/// environment the suites need to find what was installed.
+pub fn ensure(workspace: &Workspace, options: &TestOptions) -> Result<Vec<(&'static str, String)>> {
     println!("==> prerequisites");
     let install = options.install;
+    let mut env = Vec::new();
     if options.lint {
         toolchain::ensure_components(&["rustfmt", "clippy"], install)?;
+    }
+    // clippy checks the browser crates for wasm32 too.
+    if options.lint || options.suites.contains(&Suite::Wasm) {
+        wasm::ensure_target(install)?;
     }
     if options.suites.contains(&Suite::Rust) {
         postgres::ensure_server(install)?;
     }
-    if options.suites.contains(&Suite::Interop) {
+    if options.suites.contains(&Suite::Interop) || options.suites.contains(&Suite::Wasm) {
         node::ensure_node(install)?;
         node::ensure_packages(&workspace.interop_dir(), install)?;
     }
-    Ok(())
+    if options.suites.contains(&Suite::Wasm) {
+        node::build_browser_bundle(&workspace.interop_dir())?;
+        let runner = wasm::ensure_test_runner(workspace, install)?;
+        let driver = chromium::ensure(install)?;
+        env.push((
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            runner.to_string_lossy().into_owned(),
+        ));
+        env.push(("CHROMEDRIVER", driver.to_string_lossy().into_owned()));
+    }
+    Ok(env)
 }

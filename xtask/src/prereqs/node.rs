@@ -61,6 +61,19 @@ pub fn ensure_packages(interop: &Path, install: bool) -> Result<()> {
     Ok(())
 }
 
+/// Bundles the npm packages the browser tests import (`npm run build:browser`); the wasm
+/// tests include the bundle at compile time, so it must exist before they build.
+pub fn build_browser_bundle(interop: &Path) -> Result<()> {
+    let mut command = std::process::Command::new("npm");
+    command
+        .args(["run", "--silent", "build:browser"])
+        .current_dir(interop);
+    if !process::run(&mut command)? {
+        bail!("`npm run build:browser` failed in {}", interop.display());
+    }
+    Ok(())
+}
+
 fn modified(path: &Path) -> Option<SystemTime> {
     fs::metadata(path).ok()?.modified().ok()
 }

@@ -2,3 +2,4 @@
 //! after them (also when a suite fails). A new service is a file beside this one.
 
 pub mod postgres;
+pub mod ycord;

@@ -3,6 +3,7 @@
 
 mod interop;
 mod rust;
+pub mod wasm;
 
 use std::str::FromStr;
 
@@ -19,15 +20,19 @@ pub enum Suite {
     /// The Node suite in `interop/tests/`: real yjs / y-websocket clients and the Rust agent
     /// against the real `ycord` binary and the reference Node server.
     Interop,
+    /// wasm-bindgen-test suites of the browser crates in headless Chromium, against a real
+    /// `ycord` server started for them.
+    Wasm,
 }
 
 impl Suite {
-    pub const ALL: [Suite; 2] = [Suite::Rust, Suite::Interop];
+    pub const ALL: [Suite; 3] = [Suite::Rust, Suite::Interop, Suite::Wasm];
 
     pub fn name(self) -> &'static str {
         match self {
             Suite::Rust => "rust",
             Suite::Interop => "interop",
+            Suite::Wasm => "wasm",
         }
     }
 
@@ -36,6 +41,7 @@ impl Suite {
         match self {
             Suite::Rust => rust::run(workspace, env),
             Suite::Interop => interop::run(workspace, env),
+            Suite::Wasm => wasm::run(workspace, env),
         }
     }
 }

@@ -19,7 +19,7 @@ pub fn run(workspace: &Workspace, env: &[(&str, String)]) -> Result<StepResult> 
 }
 
 /// Adds `test result: ok. 3 passed; 1 failed; ...` to the counts.
-fn count_line(line: &str, counts: &mut TestCounts) {
+pub(super) fn count_line(line: &str, counts: &mut TestCounts) {
     let Some(result) = line.strip_prefix("test result: ") else {
         return;
     };
