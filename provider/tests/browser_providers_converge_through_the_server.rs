@@ -66,3 +66,30 @@ async fn edits_and_presence_travel_through_the_server() {
     })
     .await;
 }
+
+#[wasm_bindgen_test]
+async fn leaving_the_page_removes_presence_at_once() {
+    let room = unique_room("browser-pagehide");
+    let leaving = provider(server_url(), &room, new_doc(), false);
+    let staying = provider(server_url(), &room, new_doc(), false);
+    leaving.set_local_state(r#"{"user":{"name":"leaving"}}"#);
+    leaving.wait_synced().await;
+    staying.wait_synced().await;
+    let id = leaving.client_id();
+    let mut awareness = staying.awareness_changes();
+    wait_for(&mut awareness, "the leaver's presence", || {
+        staying.awareness_states().contains_key(&id)
+    })
+    .await;
+
+    // What the browser fires when the tab is closed or navigated away from.
+    let window = web_sys::window().unwrap();
+    window
+        .dispatch_event(&web_sys::Event::new("pagehide").unwrap())
+        .unwrap();
+    // Well before the 30 s expiry: the leave was announced, not timed out.
+    wait_for(&mut awareness, "the leaver's presence to go", || {
+        !staying.awareness_states().contains_key(&id)
+    })
+    .await;
+}
