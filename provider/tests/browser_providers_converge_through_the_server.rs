@@ -93,3 +93,30 @@ async fn leaving_the_page_removes_presence_at_once() {
     })
     .await;
 }
+
+#[wasm_bindgen_test]
+async fn a_quiet_room_keeps_its_connection() {
+    // Nobody has an awareness state, so nothing is renewed: only the provider's probes can
+    // show the connection is alive before the liveness timeout.
+    let options = ycord_provider::ProviderOptions {
+        cross_tab: false,
+        liveness_timeout: std::time::Duration::from_millis(1_000),
+        ..ycord_provider::ProviderOptions::default()
+    };
+    let quiet = ycord_provider::WebsocketProvider::new(
+        server_url(),
+        &unique_room("browser-quiet"),
+        new_doc(),
+        options,
+    );
+    quiet.wait_synced().await;
+    let mut status = quiet.status_changes();
+    status.mark_unchanged();
+    // Three liveness timeouts of silence (this bounds an absence; there is no event to await).
+    browser::timer(std::time::Duration::from_millis(3_000)).await;
+    assert_eq!(quiet.status(), Status::Connected);
+    assert!(
+        !status.has_changed().unwrap(),
+        "the socket was replaced although the server was there"
+    );
+}

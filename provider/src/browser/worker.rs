@@ -54,6 +54,9 @@ pub(crate) struct Worker {
     cross_tab: bool,
     backoff: Backoff,
     connect_timeout_ms: u64,
+    liveness_timeout_ms: u64,
+    /// When the open socket was last probed (see [`Worker::probe_due`]).
+    probed_at: Option<u64>,
 }
 
 /// What woke the loop.
@@ -80,6 +83,8 @@ impl Worker {
             cross_tab: options.cross_tab,
             backoff: Backoff::new(options.initial_backoff, options.max_backoff),
             connect_timeout_ms: millis(options.connect_timeout),
+            liveness_timeout_ms: millis(options.liveness_timeout),
+            probed_at: None,
         }
     }
 
@@ -121,7 +126,7 @@ impl Worker {
                 }
                 Wake::Command(Some(command)) => self.handle_command(command),
                 Wake::Socket(Some(event)) => self.handle_socket_event(event),
-                Wake::Socket(None) => self.socket_lost(1006),
+                Wake::Socket(None) => self.socket_lost(None),
                 Wake::Tab(Some(frame)) => self.handle_tab_frame(&frame),
                 Wake::Tab(None) => self.tab_frames = None,
                 Wake::Timer => self.handle_timer(),
@@ -137,7 +142,26 @@ impl Worker {
             Phase::Opening { since } => Some(since.saturating_add(self.connect_timeout_ms)),
             Phase::Idle | Phase::Open => None,
         };
-        [session, phase].into_iter().flatten().min()
+        [session, phase, self.probe_due()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// When to probe a quiet socket. Browsers neither expose WebSocket pings nor let a page
+    /// send one, so half-way through a silence the provider sends its state vector instead:
+    /// the server answers with a (usually empty) step2, which proves the connection alive
+    /// before the liveness timeout replaces it. Without this a room where nobody has an
+    /// awareness state (nothing renewed every 15 s) would reconnect every 30 s.
+    fn probe_due(&self) -> Option<u64> {
+        if self.phase != Phase::Open {
+            return None;
+        }
+        let last_received = self.shared.session().last_received()?;
+        if self.probed_at.is_some_and(|probed| probed >= last_received) {
+            return None;
+        }
+        Some(last_received.saturating_add(self.liveness_timeout_ms / 2))
     }
 
     fn handle_command(&mut self, command: Command) {
@@ -192,13 +216,13 @@ impl Worker {
                     Ok(out) => self.deliver(out),
                     Err(err) => {
                         tracing::warn!(url = %self.shared.url, %err, "dropping the connection");
-                        self.socket_lost(CLOSE_ABANDONED);
+                        self.socket_lost(Some(CLOSE_ABANDONED));
                     }
                 }
             }
             SocketEvent::TextFrame => {
                 tracing::warn!(url = %self.shared.url, "server sent a text frame; dropping the connection");
-                self.socket_lost(CLOSE_ABANDONED);
+                self.socket_lost(Some(CLOSE_ABANDONED));
             }
             SocketEvent::Closed { code, reason } => {
                 if (4400..4500).contains(&code) {
@@ -211,7 +235,7 @@ impl Worker {
                     self.should_connect = false;
                 } else {
                     tracing::debug!(url = %self.shared.url, code, %reason, "socket closed");
-                    self.socket_lost(code);
+                    self.socket_lost(None);
                 }
             }
         }
@@ -236,9 +260,16 @@ impl Worker {
             Phase::Backoff { at } if now >= at => self.open_socket(),
             Phase::Opening { since } if now >= since.saturating_add(self.connect_timeout_ms) => {
                 tracing::debug!(url = %self.shared.url, "connection attempt timed out");
-                self.socket_lost(CLOSE_ABANDONED);
+                self.socket_lost(Some(CLOSE_ABANDONED));
             }
             _ => {}
+        }
+        if self.probe_due().is_some_and(|due| now >= due) {
+            self.probed_at = Some(now);
+            let state_vector =
+                yrs::ReadTxn::state_vector(&yrs::Transact::transact(&self.shared.doc));
+            self.shared
+                .send_to_server(&encode::sync_step1(&state_vector));
         }
         let own = self.shared.doc.client_id();
         let clock_before = self.shared.session().awareness().meta(own).map(|(c, _)| c);
@@ -246,7 +277,7 @@ impl Worker {
         let clock_after = self.shared.session().awareness().meta(own).map(|(c, _)| c);
         if out.events.contains(&SessionEvent::ConnectionStale) {
             tracing::info!(url = %self.shared.url, "no message for the liveness timeout; replacing the socket");
-            self.socket_lost(CLOSE_ABANDONED);
+            self.socket_lost(Some(CLOSE_ABANDONED));
             return;
         }
         // The renewal reaches the server through `out`; other tabs need it too, also while
@@ -303,9 +334,13 @@ impl Worker {
         }
     }
 
-    /// The socket is gone or abandoned: clean up, then reconnect after a backoff delay.
-    fn socket_lost(&mut self, close_code: u16) {
-        self.close_socket(close_code);
+    /// The socket closed (`None`) or is abandoned (`Some(code)`: close it with that code);
+    /// either way, reconnect after a backoff delay.
+    fn socket_lost(&mut self, close_code: Option<u16>) {
+        match close_code {
+            Some(code) => self.close_socket(code),
+            None => self.end_socket(),
+        }
         self.schedule_reconnect();
     }
 
