@@ -12,6 +12,7 @@ commands:
   with-postgres CMD [ARG…]  run CMD with a throwaway PostgreSQL server on loopback, its URL
                             in YCORD_TEST_POSTGRES_URL (e.g. to run the PostgreSQL store's
                             tests or benchmark alone); stopped and deleted afterwards
+  demo                      build the browser examples and serve them with ycord (--help)
   bench ARGS…               benchmarks that are not part of CI (cargo xtask bench --help)
   help                      print this help (also: cargo xtask test --help)";
 
@@ -43,6 +44,7 @@ pub enum Invocation {
     WithPostgres(Vec<String>),
     /// `bench`: its arguments, parsed by the `bench` module.
     Bench(Vec<String>),
+    Demo(crate::demo::DemoOptions),
 }
 
 /// Options of `cargo xtask test`.
@@ -59,6 +61,10 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Invocation> {
         None | Some("help" | "-h" | "--help") => Ok(Invocation::Help(USAGE)),
         Some("test") => parse_test(args),
         Some("bench") => Ok(Invocation::Bench(args.collect())),
+        Some("demo") => match crate::demo::parse(args)? {
+            Some(options) => Ok(Invocation::Demo(options)),
+            None => Ok(Invocation::Help(crate::demo::USAGE)),
+        },
         Some("with-postgres") => {
             let command: Vec<String> = args.collect();
             if command.is_empty() {

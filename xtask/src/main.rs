@@ -7,6 +7,7 @@
 
 mod bench;
 mod cli;
+mod demo;
 mod lint;
 mod outcome;
 mod prereqs;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Invocation::Test(options) => steps::test(&options),
         Invocation::WithPostgres(command) => steps::with_postgres(&command),
         Invocation::Bench(args) => bench::run(&args),
+        Invocation::Demo(options) => demo::run(&options),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -45,6 +45,13 @@ impl Workspace {
             .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
     }
 
+    /// A binary of the release profile.
+    pub fn release_binary(&self, name: &str) -> PathBuf {
+        self.target_dir
+            .join("release")
+            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    }
+
     pub fn interop_dir(&self) -> PathBuf {
         self.root.join("interop")
     }

@@ -2,7 +2,7 @@
 //! A new prerequisite is a file beside this one and a line in [`ensure`].
 
 mod chromium;
-mod node;
+pub mod node;
 pub mod postgres;
 pub mod system;
 mod toolchain;
