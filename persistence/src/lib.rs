@@ -9,7 +9,12 @@
 //! - `PostgresStore` (cargo feature `postgres`): a PostgreSQL database.
 //! - [`MemoryStore`]: nothing survives the process; tests and throwaway servers.
 //!
-//! ```
+//! In the browser (wasm32) the SQLite and PostgreSQL backends do not exist; instead
+//! `IndexeddbPersistence` keeps a yrs document in IndexedDB, in the format of the y-indexeddb 9
+//! npm package, so a JavaScript app and a ycord app of the same origin open each other's
+//! documents. See the `indexeddb` module.
+//!
+//! ```ignore-wasm32
 //! use bytes::Bytes;
 //! use ycord_persistence::{DocStore, SqliteStore};
 //!
@@ -26,15 +31,21 @@
 #![warn(missing_docs)]
 
 mod error;
+#[cfg(target_arch = "wasm32")]
+pub mod indexeddb;
 mod memory;
-#[cfg(feature = "postgres")]
+#[cfg(all(feature = "postgres", not(target_arch = "wasm32")))]
 mod postgres;
+#[cfg(not(target_arch = "wasm32"))]
 mod sqlite;
 mod store;
 
 pub use error::StoreError;
+#[cfg(target_arch = "wasm32")]
+pub use indexeddb::{IndexeddbError, IndexeddbOptions, IndexeddbPersistence};
 pub use memory::MemoryStore;
-#[cfg(feature = "postgres")]
+#[cfg(all(feature = "postgres", not(target_arch = "wasm32")))]
 pub use postgres::PostgresStore;
+#[cfg(not(target_arch = "wasm32"))]
 pub use sqlite::SqliteStore;
 pub use store::{DocInfo, DocStore, StoredUpdate};

@@ -3,6 +3,9 @@
 //!
 //! The PostgreSQL cases need a real server: `cargo xtask test` starts one and sets
 //! `YCORD_TEST_POSTGRES_URL`; without it they fail (they are never skipped).
+//!
+//! These backends are native only; the browser backend has its own suites (`indexeddb_*`).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod backends;
 mod cases;

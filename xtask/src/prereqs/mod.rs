@@ -30,12 +30,16 @@ pub fn ensure(workspace: &Workspace, options: &TestOptions) -> Result<Vec<(&'sta
     if options.suites.contains(&Suite::Rust) {
         postgres::ensure_server(install)?;
     }
-    if options.suites.contains(&Suite::Interop) || options.suites.contains(&Suite::Wasm) {
+    let wasm = options.suites.contains(&Suite::Wasm);
+    if options.suites.contains(&Suite::Interop) || wasm || options.lint {
         node::ensure_node(install)?;
         node::ensure_packages(&workspace.interop_dir(), install)?;
     }
-    if options.suites.contains(&Suite::Wasm) {
+    // The browser tests include the npm bundle at compile time: clippy compiles them too.
+    if wasm || options.lint {
         node::build_browser_bundle(&workspace.interop_dir())?;
+    }
+    if wasm {
         let runner = wasm::ensure_test_runner(workspace, install)?;
         let driver = chromium::ensure(install)?;
         env.push((
