@@ -1,8 +1,22 @@
 //! Command-line flags of `ycord-load`.
 
 use anyhow::{bail, Context};
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use url::{Host, Url};
+
+/// What a run measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Clients make text edits at `--rate` updates/s in total; relay latency and cost.
+    Updates,
+    /// Clients connect, sync and stay silent for `--seconds`; server memory per connection.
+    Idle,
+    /// One client uploads a large document, then `--clients` clients join its room at once;
+    /// time until all are synced and the server's peak memory.
+    Join,
+    /// Every client renews its awareness state once per `--renew-ms`; relay latency and cost.
+    Presence,
+}
 
 /// What to measure and how hard to push it.
 #[derive(Debug, Clone, Parser)]
@@ -39,6 +53,26 @@ pub struct LoadArgs {
     /// never reuse an id the server's rooms already hold.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// What to measure.
+    #[arg(long, value_enum, default_value_t = Mode::Updates)]
+    pub mode: Mode,
+    /// `join` mode: bytes of text in the uploaded document.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub doc_bytes: usize,
+    /// `join` mode: number of edits (at random positions) that make up that text.
+    #[arg(long, default_value_t = 20_000)]
+    pub doc_edits: usize,
+    /// `join` mode: number of entries of the document's map.
+    #[arg(long, default_value_t = 10_000)]
+    pub doc_entries: usize,
+    /// `presence` mode: interval between one client's awareness renewals, in milliseconds.
+    #[arg(long, default_value_t = 1_000)]
+    pub renew_ms: u64,
+    /// Handshakes in progress at once while connecting (a burst larger than the server's
+    /// listen backlog would measure SYN retries rather than the server). `join` mode
+    /// connects all joiners at once regardless.
+    #[arg(long, default_value_t = 200)]
+    pub connect_concurrency: usize,
 }
 
 impl LoadArgs {
@@ -50,6 +84,9 @@ impl LoadArgs {
     pub fn validate(&self) -> anyhow::Result<String> {
         if self.clients == 0 || self.rooms == 0 || self.rate == 0 || self.seconds == 0 {
             bail!("--clients, --rooms, --rate and --seconds must all be at least 1");
+        }
+        if self.renew_ms == 0 || self.connect_concurrency == 0 || self.doc_edits == 0 {
+            bail!("--renew-ms, --connect-concurrency and --doc-edits must be at least 1");
         }
         if self.rooms > self.clients {
             bail!(

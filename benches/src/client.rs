@@ -18,7 +18,8 @@ use yrs::{ReadTxn, Transact};
 use crate::author::Author;
 use crate::ledger::{frame_key, micros, Receipt, RoomLedger};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// A client's WebSocket to the server.
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Who a client is and where it connects.
 #[derive(Debug, Clone)]
@@ -88,6 +89,15 @@ impl Client {
     /// When the connection fails, closes, or carries a frame that does not decode. The
     /// handshake itself has no time limit: wrap the call in a timeout.
     pub async fn connect(config: &ClientConfig) -> anyhow::Result<Client> {
+        Ok(Self::connect_with_state(config).await?.0)
+    }
+
+    /// Like [`Client::connect`], and also returns the update the server's step2 carried (the
+    /// room's state that the client lacked).
+    ///
+    /// # Errors
+    /// As [`Client::connect`].
+    pub async fn connect_with_state(config: &ClientConfig) -> anyhow::Result<(Client, Vec<u8>)> {
         let url = format!("{}/room-{}", config.base_url, config.room);
         // The third argument disables Nagle: without it small frames wait for ACKs.
         let (socket, _) = connect_async_with_config(url.as_str(), None, true)
@@ -129,16 +139,58 @@ impl Client {
                             is_step1_sent = true;
                         }
                     }
-                    Message::Sync(SyncMessage::Step2(_)) => {
-                        return Ok(Client {
+                    Message::Sync(SyncMessage::Step2(state)) => {
+                        let client = Client {
                             index: config.index,
                             room: config.room,
                             author,
                             sink,
                             stream,
-                        });
+                        };
+                        return Ok((client, state.to_vec()));
                     }
                     _ => {}
+                }
+            }
+        }
+    }
+
+    /// The socket's two halves, for modes that drive the connection themselves.
+    pub fn into_socket(self) -> (SplitSink<Socket, WsMessage>, SplitStream<Socket>) {
+        (self.sink, self.stream)
+    }
+
+    /// The client's own document, to send an initial state from.
+    pub fn author_mut(&mut self) -> &mut Author {
+        &mut self.author
+    }
+
+    /// Sends one binary frame.
+    ///
+    /// # Errors
+    /// When the socket is closed.
+    pub async fn send(&mut self, frame: Vec<u8>) -> anyhow::Result<()> {
+        self.sink.send(WsMessage::binary(frame)).await?;
+        Ok(())
+    }
+
+    /// Reads frames until a sync step2 arrives and returns its update; other frames are
+    /// skipped. No time limit: wrap the call in a timeout.
+    ///
+    /// # Errors
+    /// When the connection closes or a frame does not decode.
+    pub async fn await_step2(&mut self) -> anyhow::Result<Vec<u8>> {
+        loop {
+            let frame = match self.stream.next().await {
+                Some(Ok(WsMessage::Binary(frame))) => frame,
+                Some(Ok(WsMessage::Close(reason))) => bail!("server closed: {reason:?}"),
+                Some(Ok(_)) => continue,
+                Some(Err(err)) => return Err(err.into()),
+                None => bail!("server ended the connection"),
+            };
+            for message in decode_frame(&frame)? {
+                if let Message::Sync(SyncMessage::Step2(state)) = message {
+                    return Ok(state.to_vec());
                 }
             }
         }

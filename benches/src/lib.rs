@@ -3,6 +3,8 @@
 //! Many clients, each with its own yrs document, join rooms of one server over loopback,
 //! make real Yjs text edits at a fixed total rate, and time how long the server takes to
 //! relay each update to every other client of the room. The result is one JSON line.
+//! Other modes ([`args::Mode`]) hold idle connections, join a large document all at once,
+//! or renew awareness states.
 //!
 //! ```
 //! use ycord_benches::stats::Percentiles;
@@ -17,13 +19,17 @@
 pub mod args;
 pub mod author;
 pub mod client;
+pub mod connect;
+pub mod idle;
+pub mod join;
 pub mod ledger;
+pub mod presence_load;
 pub mod proc_stat;
 pub mod report;
 pub mod run;
 pub mod schedule;
 pub mod stats;
 
-pub use args::LoadArgs;
-pub use report::Report;
+pub use args::{LoadArgs, Mode};
+pub use report::{ModeReport, Report};
 pub use run::run;

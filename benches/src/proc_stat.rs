@@ -30,6 +30,8 @@ pub struct ProcSample {
     pub cpu_seconds: f64,
     /// Peak resident set size (`VmHWM`) in KiB.
     pub peak_rss_kb: Option<u64>,
+    /// Resident set size now (`VmRSS`) in KiB.
+    pub rss_kb: Option<u64>,
 }
 
 /// Reads `/proc/PID/stat` (utime + stime) and `/proc/PID/status` (VmHWM).
@@ -45,7 +47,8 @@ pub fn sample(target: ProcTarget, ticks_per_second: u64) -> anyhow::Result<ProcS
     let status = std::fs::read_to_string(target.path("status")).ok();
     Ok(ProcSample {
         cpu_seconds: ticks as f64 / ticks_per_second as f64,
-        peak_rss_kb: status.as_deref().and_then(vm_hwm_kb),
+        peak_rss_kb: status.as_deref().and_then(|s| status_kb(s, "VmHWM:")),
+        rss_kb: status.as_deref().and_then(|s| status_kb(s, "VmRSS:")),
     })
 }
 
@@ -72,14 +75,10 @@ fn cpu_ticks(stat: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
-/// The `VmHWM:` value of a `/proc/PID/status` file, in KiB.
-fn vm_hwm_kb(status: &str) -> Option<u64> {
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    line["VmHWM:".len()..]
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
+/// The value of the `field` line (such as `VmHWM:`) of a `/proc/PID/status` file, in KiB.
+fn status_kb(status: &str, field: &str) -> Option<u64> {
+    let line = status.lines().find(|line| line.starts_with(field))?;
+    line[field.len()..].split_whitespace().next()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -96,8 +95,9 @@ mod tests {
     #[test]
     fn vm_hwm_is_read_in_kib() {
         let status = "Name:\tycord\nVmPeak:\t  99999 kB\nVmHWM:\t   12345 kB\nVmRSS:\t 1 kB\n";
-        assert_eq!(vm_hwm_kb(status), Some(12345));
-        assert_eq!(vm_hwm_kb("Name:\tkthread\n"), None);
+        assert_eq!(status_kb(status, "VmHWM:"), Some(12345));
+        assert_eq!(status_kb(status, "VmRSS:"), Some(1));
+        assert_eq!(status_kb("Name:\tkthread\n", "VmHWM:"), None);
     }
 
     #[test]

@@ -10,6 +10,8 @@ use crate::stats::Percentiles;
 /// that waits for its last deliveries.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// Always `"updates"`.
+    pub mode: &'static str,
     /// Clients connected.
     pub clients: usize,
     /// Rooms they were spread over.
@@ -42,6 +44,40 @@ pub struct Report {
     pub generator_cpu_s: f64,
     /// `server_cpu_s` per delivery, in microseconds.
     pub server_cpu_per_delivery_us: Option<f64>,
+    /// Updates not sent because a client's command queue was full (the generator or that
+    /// client fell behind); a run with any is not a valid measurement of the server.
+    pub backlogged: u64,
+    /// Clients that stopped before the end (closed or failed sockets).
+    pub failed_clients: usize,
+}
+
+/// The result of a run of any [`crate::Mode`], printed as one JSON object.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum ModeReport {
+    /// `updates` mode.
+    Updates(Report),
+    /// `idle` mode.
+    Idle(crate::idle::IdleReport),
+    /// `join` mode.
+    Join(crate::join::JoinReport),
+    /// `presence` mode.
+    Presence(crate::presence_load::PresenceReport),
+}
+
+/// Runs the mode `args` selects.
+///
+/// # Errors
+/// Whatever that mode's run returns.
+pub async fn run_mode(args: &crate::LoadArgs) -> anyhow::Result<ModeReport> {
+    Ok(match args.mode {
+        crate::Mode::Updates => ModeReport::Updates(crate::run::run(args).await?),
+        crate::Mode::Idle => ModeReport::Idle(crate::idle::run_idle(args).await?),
+        crate::Mode::Join => ModeReport::Join(crate::join::run_join(args).await?),
+        crate::Mode::Presence => {
+            ModeReport::Presence(crate::presence_load::run_presence(args).await?)
+        }
+    })
 }
 
 /// `value` rounded to `decimals` decimal places, for readable JSON.

@@ -174,7 +174,8 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<Report> {
     warn_about_anomalies(&all, backlogged, closed);
 
     let mut fanouts: Vec<u32> = ledgers.iter().flat_map(|l| l.take_fanouts()).collect();
-    let report = summarise(
+    let failed_clients = all.iter().filter(|s| s.error.is_some()).count();
+    let mut report = summarise(
         args,
         connect_ms,
         &mut all,
@@ -184,6 +185,8 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<Report> {
         server_end.and_then(|s| s.peak_rss_kb),
         own_end.cpu_seconds - own_start.cpu_seconds,
     );
+    report.backlogged = backlogged;
+    report.failed_clients = failed_clients;
     Ok(report)
 }
 
@@ -239,7 +242,7 @@ async fn await_synced(
 }
 
 /// Distinct random 32-bit Yjs client ids (never 0).
-fn unique_client_ids(rng: &mut impl Rng, count: usize) -> Vec<u32> {
+pub(crate) fn unique_client_ids(rng: &mut impl Rng, count: usize) -> Vec<u32> {
     let mut seen = HashSet::with_capacity(count);
     let mut ids = Vec::with_capacity(count);
     while ids.len() < count {
@@ -303,6 +306,7 @@ fn summarise(
         .flat_map(|s| std::mem::take(&mut s.latencies_us))
         .collect();
     Report {
+        mode: "updates",
         clients: args.clients,
         rooms: args.rooms,
         rate: args.rate,
@@ -321,6 +325,8 @@ fn summarise(
         server_cpu_per_delivery_us: server_cpu_s
             .filter(|_| delivered > 0)
             .map(|s| round_to(s * 1e6 / delivered as f64, 3)),
+        backlogged: 0,
+        failed_clients: 0,
     }
 }
 

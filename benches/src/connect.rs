@@ -1,0 +1,115 @@
+//! Connecting many clients at once, each through the full y-websocket handshake.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::{timeout_at, Instant};
+
+use crate::client::{Client, ClientConfig};
+
+/// A client whose handshake finished.
+pub struct Connected {
+    /// The connected client.
+    pub client: Client,
+    /// The update the server's step2 carried.
+    pub state: Vec<u8>,
+    /// When that step2 arrived.
+    pub synced_at: Instant,
+}
+
+/// Connects every client of `configs`, at most `concurrency` handshakes at a time, and
+/// returns them in the order of `configs`.
+///
+/// # Errors
+/// When any client fails to connect, or not all are synced within `limit`; the clients
+/// already connected are dropped (their sockets close).
+pub async fn connect_all(
+    configs: Vec<ClientConfig>,
+    concurrency: usize,
+    limit: Duration,
+) -> anyhow::Result<Vec<Connected>> {
+    let deadline = Instant::now() + limit;
+    let total = configs.len();
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    for config in configs {
+        let permits = Arc::clone(&permits);
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await?;
+            let (client, state) = Client::connect_with_state(&config)
+                .await
+                .with_context(|| format!("client {}", config.index))?;
+            anyhow::Ok((config.index, client, state, Instant::now()))
+        });
+    }
+    let mut connected: Vec<Option<Connected>> = (0..total).map(|_| None).collect();
+    let mut count = 0;
+    while count < total {
+        match timeout_at(deadline, tasks.join_next()).await {
+            Ok(Some(Ok(Ok((index, client, state, synced_at))))) => {
+                connected[index] = Some(Connected {
+                    client,
+                    state,
+                    synced_at,
+                });
+                count += 1;
+            }
+            Ok(Some(Ok(Err(err)))) => return Err(err),
+            Ok(Some(Err(err))) => bail!("a connecting task failed: {err}"),
+            Ok(None) => bail!("connecting tasks ended with {count} of {total} synced"),
+            Err(_) => bail!(
+                "only {count} of {total} clients synced within {} s",
+                limit.as_secs()
+            ),
+        }
+    }
+    Ok(connected.into_iter().flatten().collect())
+}
+
+/// Checks that this process may open `sockets` more files, with some to spare.
+///
+/// # Errors
+/// When the soft `RLIMIT_NOFILE` (read from `/proc/self/limits`) is too low; the message
+/// says how to raise it.
+pub fn check_open_file_limit(sockets: usize) -> anyhow::Result<()> {
+    let limits =
+        std::fs::read_to_string("/proc/self/limits").context("reading /proc/self/limits")?;
+    let soft = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .and_then(|line| line.split_whitespace().nth(3))
+        .context("no 'Max open files' line in /proc/self/limits")?;
+    if soft == "unlimited" {
+        return Ok(());
+    }
+    let soft: usize = soft.parse().context("parsing the open-file limit")?;
+    let needed = sockets + 64;
+    if soft < needed {
+        bail!(
+            "{sockets} connections need about {needed} open files but the limit is {soft}: \
+             raise it with `ulimit -n {needed}` (the server process needs as many)"
+        );
+    }
+    Ok(())
+}
+
+/// One [`ClientConfig`] per `--clients`, client `i` in room `i % rooms`, with distinct fresh
+/// Yjs client ids.
+pub fn client_configs(args: &crate::LoadArgs, base_url: &str) -> Vec<ClientConfig> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
+    crate::run::unique_client_ids(&mut rand::rng(), args.clients)
+        .into_iter()
+        .enumerate()
+        .map(|(index, client_id)| ClientConfig {
+            index,
+            room: args.room_of(index),
+            client_id,
+            base_url: base_url.to_owned(),
+            seed: rng.random(),
+        })
+        .collect()
+}

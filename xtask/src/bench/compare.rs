@@ -1,0 +1,210 @@
+//! `cargo xtask bench compare`: every scenario against each server, tables into the docs.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+
+use super::report::{self, Measured, RunConditions};
+use super::scenario::{self, Scenario, RAMP_P99_LIMIT_MS, RAMP_RATES};
+use super::server_process::{ServerKind, ServerProcess};
+use crate::process;
+use crate::workspace::Workspace;
+
+/// Flags of `bench compare`.
+#[derive(Debug, Default)]
+pub struct Options {
+    pub is_quick: bool,
+    pub force_npm_ci: bool,
+    pub is_dry: bool,
+}
+
+pub fn run(options: &Options) -> Result<bool> {
+    let workspace = Workspace::locate()?;
+    install_node_packages(&workspace, options.force_npm_ci)?;
+    let mut build = workspace.cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "ycord-server",
+        "-p",
+        "ycord-benches",
+    ]);
+    if !process::run(&mut build)? {
+        bail!("the release build failed");
+    }
+    let work = workspace.target_dir.join("bench-compare");
+    fs::create_dir_all(&work).with_context(|| format!("while creating {}", work.display()))?;
+
+    let load_before = load_average();
+    let mut results = Vec::new();
+    for scenario in scenario::all(options.is_quick) {
+        for kind in ServerKind::ALL {
+            results.push(measure(&workspace, &work, &scenario, kind, None));
+        }
+    }
+    for kind in ServerKind::ALL {
+        for rate in RAMP_RATES {
+            let step = scenario::ramp_step(rate, options.is_quick);
+            let measured = measure(&workspace, &work, &step, kind, Some(rate));
+            let is_sustained = measured.result.as_ref().is_ok_and(is_sustained);
+            results.push(measured);
+            if !is_sustained {
+                break;
+            }
+        }
+    }
+    let conditions = RunConditions {
+        date: process::output_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default(),
+        machine: machine(),
+        load_before,
+        load_after: load_average(),
+        is_quick: options.is_quick,
+    };
+    let section = report::render(&conditions, &results);
+    let raw = work.join("results.json");
+    let raw_lines: Vec<Value> = results.iter().map(Measured::to_json).collect();
+    fs::write(&raw, serde_json::to_string_pretty(&raw_lines)?)?;
+    println!("raw results: {}", raw.display());
+    if options.is_dry {
+        println!("{section}");
+    } else {
+        let docs = workspace.root.join("docs").join("benchmarks.md");
+        write_section(&docs, &section)?;
+        println!("tables written to {}", docs.display());
+    }
+    Ok(results.iter().all(|m| m.result.is_ok()))
+}
+
+fn measure(
+    workspace: &Workspace,
+    work: &Path,
+    scenario: &Scenario,
+    kind: ServerKind,
+    rate: Option<u32>,
+) -> Measured {
+    println!(
+        "== {} on {} ({})",
+        scenario.id,
+        kind.label(),
+        scenario.args.join(" ")
+    );
+    let log = work.join(format!(
+        "{}-{}-{}.log",
+        scenario.id,
+        kind.short(),
+        rate.unwrap_or(0)
+    ));
+    let result = ServerProcess::start(kind, workspace, work, &log)
+        .and_then(|server| scenario::run(workspace, scenario, &server))
+        .map_err(|err| format!("{err:#}"));
+    match &result {
+        Ok(json) => println!("{json}"),
+        Err(err) => println!("FAILED: {err}"),
+    }
+    Measured {
+        scenario: scenario.id,
+        title: scenario.title,
+        kind,
+        rate,
+        result,
+    }
+}
+
+/// A ramp step passes when every update arrived, nothing was skipped, and p99 fan-out stayed
+/// under the limit.
+fn is_sustained(json: &Value) -> bool {
+    let p99 = json["fanout_ms"]["p99"].as_f64().unwrap_or(f64::INFINITY);
+    json["missing"].as_u64() == Some(0)
+        && json["backlogged"].as_u64() == Some(0)
+        && json["failed_clients"].as_u64() == Some(0)
+        && p99 <= RAMP_P99_LIMIT_MS
+}
+
+/// `npm ci` in interop/ unless its node_modules already hold what the lock file pins.
+fn install_node_packages(workspace: &Workspace, force: bool) -> Result<()> {
+    let interop = workspace.interop_dir();
+    let installed = interop.join("node_modules").join(".package-lock.json");
+    let lock = fs::read_to_string(interop.join("package-lock.json"))
+        .context("while reading interop/package-lock.json")?;
+    let is_current = fs::read_to_string(&installed).is_ok_and(|text| {
+        // npm writes the installed tree's lock as `.package-lock.json`; the same pinned
+        // versions of the server package mean the install matches the committed lock.
+        let wanted = pinned_version(&lock, "node_modules/@y/websocket-server");
+        wanted.is_some() && wanted == pinned_version(&text, "node_modules/@y/websocket-server")
+    });
+    if is_current && !force {
+        println!(
+            "interop/node_modules matches package-lock.json; skipping npm ci (--npm-ci forces it)"
+        );
+        return Ok(());
+    }
+    let mut npm = Command::new("npm");
+    npm.arg("ci").current_dir(&interop);
+    if !process::run(&mut npm)? {
+        bail!("npm ci in interop/ failed");
+    }
+    Ok(())
+}
+
+fn pinned_version(lock: &str, package: &str) -> Option<String> {
+    let json: Value = serde_json::from_str(lock).ok()?;
+    json["packages"][package]["version"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn machine() -> String {
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory = fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!("{} GiB RAM", kib / 1024 / 1024))
+        })
+        .unwrap_or_default();
+    let kernel = process::output_of("uname", &["-r"]).unwrap_or_default();
+    let node = process::output_of("node", &["--version"]).unwrap_or_default();
+    let rustc = process::output_of("rustc", &["--version"]).unwrap_or_default();
+    format!("{cores} × {cpu}, {memory}, Linux {kernel}, Node {node}, {rustc}")
+}
+
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+const BEGIN: &str = "<!-- bench-compare:begin (written by `cargo xtask bench compare`) -->";
+const END: &str = "<!-- bench-compare:end -->";
+
+/// Replaces the generated section of `docs`, or appends one.
+fn write_section(docs: &Path, section: &str) -> Result<()> {
+    let text =
+        fs::read_to_string(docs).with_context(|| format!("while reading {}", docs.display()))?;
+    let block = format!("{BEGIN}\n{section}\n{END}");
+    let updated = match (text.find(BEGIN), text.find(END)) {
+        (Some(start), Some(end)) if end > start => {
+            format!("{}{block}{}", &text[..start], &text[end + END.len()..])
+        }
+        _ => format!("{}\n\n{block}\n", text.trim_end()),
+    };
+    fs::write(docs, updated).with_context(|| format!("while writing {}", docs.display()))
+}
