@@ -8,12 +8,15 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot, watch};
-use warp::ws::{Message, WebSocket};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::close::CloseReason;
 use crate::room::ConnId;
 use crate::room_task::{Peer, RoomCommand};
 use crate::rooms::Rooms;
+use crate::upgrade::Socket;
 
 /// Limits and timings of each connection.
 #[derive(Debug, Clone)]
@@ -31,7 +34,7 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
 /// Serves one upgraded socket on room `room` until either side ends it.
 pub(crate) async fn serve(
-    mut socket: WebSocket,
+    mut socket: Socket,
     room: String,
     rooms: Arc<Rooms>,
     limits: ConnectionLimits,
@@ -85,30 +88,27 @@ pub(crate) async fn serve(
             incoming = socket.next() => match incoming {
                 None => break None,
                 Some(Err(err)) => break read_error(&err, &limits),
-                Some(Ok(message)) => {
-                    if message.is_binary() {
-                        let frame = message.into_bytes();
-                        if handle.commands.send(RoomCommand::Frame { conn, frame }).await.is_err() {
-                            break None;
-                        }
-                    } else if message.is_text() {
-                        break Some(CloseReason::UnsupportedData(
-                            "text frames are not supported: send binary y-websocket messages".into(),
-                        ));
-                    } else if message.is_pong() {
-                        is_awaiting_pong = false;
-                    } else if message.is_close() {
+                Some(Ok(Message::Binary(frame))) => {
+                    if handle.commands.send(RoomCommand::Frame { conn, frame }).await.is_err() {
                         break None;
                     }
-                    // Pings are answered by the WebSocket layer itself.
                 }
+                Some(Ok(Message::Text(_))) => {
+                    break Some(CloseReason::UnsupportedData(
+                        "text frames are not supported: send binary y-websocket messages".into(),
+                    ));
+                }
+                Some(Ok(Message::Pong(_))) => is_awaiting_pong = false,
+                Some(Ok(Message::Close(_))) => break None,
+                // Pings are answered by the WebSocket layer itself.
+                Some(Ok(Message::Ping(_) | Message::Frame(_))) => {}
             },
             _ = ping.tick() => {
                 if is_awaiting_pong {
                     break Some(CloseReason::PingTimeout);
                 }
                 is_awaiting_pong = true;
-                if timed_send(&mut socket, Message::ping(Vec::new()), &limits).await.is_err() {
+                if timed_send(&mut socket, Message::Ping(Bytes::new()), &limits).await.is_err() {
                     break None;
                 }
             }
@@ -121,27 +121,30 @@ pub(crate) async fn serve(
         if !is_room_decision && !matches!(reason, CloseReason::ServerShutdown) {
             reason.log(&room, conn);
         }
-        let close = Message::close_with(reason.code(), reason.text());
+        let close = Message::Close(Some(CloseFrame {
+            code: CloseCode::from(reason.code()),
+            reason: reason.text().into(),
+        }));
         let _ = timed_send(&mut socket, close, &limits).await;
     }
-    let _ = tokio::time::timeout(limits.write_timeout, socket.close()).await;
+    let _ = tokio::time::timeout(limits.write_timeout, SinkExt::close(&mut socket)).await;
     tracing::debug!(room = %room, conn, "connection ended");
 }
 
 /// Writes `first` and whatever else is already queued, then flushes once.
 async fn write_batch(
-    socket: &mut WebSocket,
+    socket: &mut Socket,
     first: Bytes,
     outgoing: &mut mpsc::Receiver<Bytes>,
     limits: &ConnectionLimits,
 ) -> Result<(), Option<CloseReason>> {
     let write = async {
-        socket.feed(Message::binary(first)).await?;
+        socket.feed(Message::Binary(first)).await?;
         for _ in 1..MAX_BATCH {
             let Ok(frame) = outgoing.try_recv() else {
                 break;
             };
-            socket.feed(Message::binary(frame)).await?;
+            socket.feed(Message::Binary(frame)).await?;
         }
         socket.flush().await
     };
@@ -153,7 +156,7 @@ async fn write_batch(
 }
 
 async fn timed_send(
-    socket: &mut WebSocket,
+    socket: &mut Socket,
     message: Message,
     limits: &ConnectionLimits,
 ) -> Result<(), ()> {
@@ -164,11 +167,9 @@ async fn timed_send(
 }
 
 /// A read error is the client's doing except for an oversize message, which gets a reason.
-fn read_error(err: &warp::Error, limits: &ConnectionLimits) -> Option<CloseReason> {
-    use tokio_tungstenite::tungstenite::Error;
-    let source = std::error::Error::source(err);
-    match source.and_then(|s| s.downcast_ref::<Error>()) {
-        Some(Error::Capacity(_)) => Some(CloseReason::MessageTooBig {
+fn read_error(err: &WsError, limits: &ConnectionLimits) -> Option<CloseReason> {
+    match err {
+        WsError::Capacity(_) => Some(CloseReason::MessageTooBig {
             limit: limits.max_message_size,
         }),
         _ => {

@@ -38,6 +38,7 @@ mod room_task;
 mod rooms;
 mod server;
 pub mod storage;
+mod upgrade;
 
 pub use close::CloseReason;
 pub use config::{Compaction, Config, Durability, Storage};

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use warp::filters::path::{FullPath, Tail};
+use warp::filters::path::Tail;
 use warp::{Filter, Reply};
 use ycord_persistence::DocStore;
 
@@ -21,6 +21,7 @@ use crate::health;
 use crate::metrics::Metrics;
 use crate::rooms::{RoomContext, RoomStats, Rooms};
 use crate::storage;
+use crate::upgrade::{self, UpgradeRequest};
 
 /// A running server. Call [`Server::shutdown`] to stop it: it closes every socket with 1001 and
 /// waits until the store has committed everything. Dropping the server instead stops
@@ -87,25 +88,17 @@ impl Server {
         };
 
         let ws_rooms = Arc::clone(&rooms);
-        let websocket =
-            warp::path::full()
-                .and(warp::ws())
-                .map(move |path: FullPath, ws: warp::ws::Ws| {
-                    // The room is the raw path after the leading '/', as the Node server does.
-                    let room = path
-                        .as_str()
-                        .strip_prefix('/')
-                        .unwrap_or(path.as_str())
-                        .to_owned();
-                    let rooms = Arc::clone(&ws_rooms);
-                    let limits = limits.clone();
-                    let shutdown = shutdown_rx.clone();
-                    ws.max_message_size(limits.max_message_size)
-                        .max_frame_size(limits.max_message_size)
-                        .on_upgrade(move |socket| {
-                            connection::serve(socket, room, rooms, limits, shutdown)
-                        })
-                });
+        let websocket = upgrade::websocket().map(move |request: UpgradeRequest| {
+            // The room is the raw path after the leading '/', as the Node server does.
+            let path = request.path.as_str();
+            let room = path.strip_prefix('/').unwrap_or(path).to_owned();
+            let rooms = Arc::clone(&ws_rooms);
+            let limits = limits.clone();
+            let shutdown = shutdown_rx.clone();
+            request.accept(limits.max_message_size, move |socket| {
+                connection::serve(socket, room, rooms, limits, shutdown)
+            })
+        });
 
         let health_rooms = Arc::clone(&rooms);
         let health = warp::path!("health")
