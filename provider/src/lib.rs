@@ -43,7 +43,7 @@ mod status;
 
 pub use backoff::{Backoff, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF};
 #[cfg(target_arch = "wasm32")]
-pub use browser::WebsocketProvider;
+pub use browser::{page_relay_url, WebsocketProvider};
 pub use doc::new_doc;
 pub use error::ProviderError;
 #[cfg(not(target_arch = "wasm32"))]

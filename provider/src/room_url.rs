@@ -24,28 +24,48 @@ pub(crate) fn room_url(
         raw.push('?');
         raw.push_str(&query.join("&"));
     }
-    let invalid = |detail: String| ProviderError::InvalidUrl {
+    normalise(&raw).map_err(|detail| ProviderError::InvalidUrl {
         url: raw.clone(),
         detail,
-    };
-    let mut url = url::Url::parse(&raw).map_err(|err| invalid(err.to_string()))?;
+    })
+}
+
+/// Parses `raw` with the `url` crate (WHATWG rules, as browsers) and checks its scheme.
+#[cfg(not(target_arch = "wasm32"))]
+fn normalise(raw: &str) -> Result<String, String> {
+    let mut url = url::Url::parse(raw).map_err(|err| err.to_string())?;
     match url.scheme() {
         "ws" => {}
         "http" => url
             .set_scheme("ws")
-            .map_err(|()| invalid("cannot use it as ws://".into()))?,
-        // The browser's WebSocket does TLS; the native transport is built without it.
-        "wss" if cfg!(target_arch = "wasm32") => {}
-        "https" if cfg!(target_arch = "wasm32") => url
-            .set_scheme("wss")
-            .map_err(|()| invalid("cannot use it as wss://".into()))?,
-        "wss" | "https" => return Err(invalid(
+            .map_err(|()| "cannot use it as ws://".to_string())?,
+        // The native transport is built without TLS.
+        "wss" | "https" => return Err(
             "TLS is not supported by this build; use ws:// (e.g. behind a TLS-terminating proxy)"
                 .into(),
-        )),
-        other => return Err(invalid(format!("scheme {other:?} is not ws://"))),
+        ),
+        other => return Err(format!("scheme {other:?} is not ws://")),
     }
     Ok(url.into())
+}
+
+/// Parses `raw` with the browser's own URL parser (which keeps the `url` crate and its
+/// Unicode tables out of the wasm) and checks its scheme.
+#[cfg(target_arch = "wasm32")]
+fn normalise(raw: &str) -> Result<String, String> {
+    let url = web_sys::Url::new(raw).map_err(|_| "not a valid URL".to_string())?;
+    match url.protocol().as_str() {
+        "ws:" | "wss:" => {}
+        "http:" => url.set_protocol("ws:"),
+        "https:" => url.set_protocol("wss:"),
+        other => {
+            return Err(format!(
+                "scheme {:?} is not ws://",
+                other.trim_end_matches(':')
+            ))
+        }
+    }
+    Ok(url.href())
 }
 
 /// JavaScript's `encodeURIComponent`, which y-websocket uses for `params`.

@@ -3,6 +3,8 @@
 
 mod clock;
 mod cross_tab;
+mod network;
+mod page;
 mod socket;
 mod timer;
 mod worker;
@@ -18,6 +20,7 @@ use yrs::{Doc, Origin};
 
 use self::clock::DateClock;
 use self::cross_tab::CrossTab;
+use self::network::NetworkListener;
 use self::socket::BrowserSocket;
 use self::worker::{Command, Worker};
 use crate::error::ProviderError;
@@ -25,6 +28,8 @@ use crate::options::ProviderOptions;
 use crate::room_url::room_url;
 use crate::session::{SessionConfig, SyncSession};
 use crate::status::Status;
+
+pub use self::page::page_relay_url;
 
 /// What the provider's handle, its background task and the page-hide listener share. Single
 /// threaded: every borrow ends within the statement that takes it.
@@ -105,7 +110,9 @@ impl Shared {
 /// the document and awareness with other tabs of the same origin editing the same room over
 /// a `BroadcastChannel` with y-websocket's name and framing, so a ycord tab and a JavaScript
 /// y-websocket tab converge even while the server is unreachable. When the page is hidden for
-/// good (`pagehide`), peers are told this client left.
+/// good (`pagehide`), peers are told this client left. When the browser reports it went
+/// offline, the socket is dropped at once instead of after the liveness timeout; when it is
+/// back online, the provider reconnects without waiting out its backoff.
 ///
 /// To work offline first, open the document's IndexedDB persistence (and await its load)
 /// before creating the provider: the socket then starts from the restored state, and edits
@@ -123,6 +130,8 @@ pub struct WebsocketProvider {
     commands: mpsc::UnboundedSender<Command>,
     observer_key: Origin,
     page_hide: Option<PageHideListener>,
+    /// Dropped with the provider, which removes its listeners.
+    _network: Option<NetworkListener>,
 }
 
 impl std::fmt::Debug for WebsocketProvider {
@@ -203,11 +212,13 @@ impl WebsocketProvider {
         let worker = Worker::new(shared.clone(), receiver, &options);
         wasm_bindgen_futures::spawn_local(worker.run());
         let page_hide = PageHideListener::register(&shared);
+        let network = NetworkListener::register(&commands);
         Ok(WebsocketProvider {
             shared,
             commands,
             observer_key,
             page_hide,
+            _network: network,
         })
     }
 

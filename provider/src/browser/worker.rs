@@ -28,6 +28,8 @@ pub(crate) enum Command {
     LocalAwareness,
     Connect,
     Disconnect(oneshot::Sender<()>),
+    /// The browser's `online` (`true`) or `offline` (`false`) event.
+    Network(bool),
     Shutdown,
 }
 
@@ -54,6 +56,8 @@ pub(crate) struct Worker {
     cross_tab: bool,
     backoff: Backoff,
     connect_timeout_ms: u64,
+    /// How long to wait between attempts while the browser says it is offline.
+    max_backoff_ms: u64,
     liveness_timeout_ms: u64,
     /// When the open socket was last probed (see [`Worker::probe_due`]).
     probed_at: Option<u64>,
@@ -83,6 +87,7 @@ impl Worker {
             cross_tab: options.cross_tab,
             backoff: Backoff::new(options.initial_backoff, options.max_backoff),
             connect_timeout_ms: millis(options.connect_timeout),
+            max_backoff_ms: millis(options.max_backoff),
             liveness_timeout_ms: millis(options.liveness_timeout),
             probed_at: None,
         }
@@ -198,7 +203,38 @@ impl Worker {
                 self.shared.set_status(Status::Disconnected);
                 let _ = done.send(());
             }
+            Command::Network(online) => self.network_changed(online),
             Command::Shutdown => unreachable!("handled by the loop"),
+        }
+    }
+
+    /// A socket on a network the browser knows is gone is often not closed for a long time
+    /// (the liveness timeout would find it, after up to 30 s): drop it at once, and try again
+    /// as soon as the browser is back online. The browser can be wrong about being offline, so
+    /// the provider still tries every `max_backoff` meanwhile.
+    fn network_changed(&mut self, online: bool) {
+        if !self.should_connect {
+            return;
+        }
+        match (online, self.phase) {
+            (false, Phase::Open | Phase::Opening { .. }) => {
+                tracing::debug!(url = %self.shared.url, "the browser went offline; dropping the socket");
+                self.close_socket(CLOSE_ABANDONED);
+                self.shared.set_status(Status::Disconnected);
+                self.phase = Phase::Backoff {
+                    at: now_ms().saturating_add(self.max_backoff_ms),
+                };
+            }
+            (false, Phase::Backoff { .. }) => {
+                self.phase = Phase::Backoff {
+                    at: now_ms().saturating_add(self.max_backoff_ms),
+                };
+            }
+            (true, Phase::Backoff { .. }) => {
+                self.backoff.reset();
+                self.open_socket();
+            }
+            _ => {}
         }
     }
 
