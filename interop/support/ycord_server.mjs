@@ -26,15 +26,16 @@ const STORAGE_FLAGS = ['--data-dir', '--ephemeral', '--database-url']
  * from the environment (YCORD_DATA_DIR, DATABASE_URL) are never passed on: only flags decide.
  * Returns the server process (see server_process.mjs) plus `httpUrl` (`http://host:port`).
  * @param {string[]} extraArgs
- * @param {{ cwd?: string, defaultStorage?: boolean }} options
+ * `port` asks for a given port (to restart a server where its clients expect it).
+ * @param {{ cwd?: string, defaultStorage?: boolean, port?: number | string }} options
  */
-export async function startYcord (extraArgs = [], { cwd, defaultStorage = false } = {}) {
+export async function startYcord (extraArgs = [], { cwd, defaultStorage = false, port = 0 } = {}) {
   const hasStorageFlag = extraArgs.some(arg => STORAGE_FLAGS.some(flag => arg === flag || arg.startsWith(flag + '=')))
   const storage = hasStorageFlag || defaultStorage ? [] : ['--ephemeral']
   const server = await startServerProcess({
     role: 'ycord',
     command: ycordBinary(),
-    args: ['--host', '127.0.0.1', '--port', '0', ...storage, ...extraArgs],
+    args: ['--host', '127.0.0.1', '--port', String(port), ...storage, ...extraArgs],
     listening: /^ycord listening on (ws:\/\/\S+)$/,
     env: {
       RUST_LOG: process.env.RUST_LOG ?? 'info',

@@ -27,7 +27,7 @@ suite, runs the selected suites and prints a summary. Exits non-zero if any step
 
 options:
   --suite NAME   run only this suite; repeat or comma-separate for several
-                 (suites: rust, interop, wasm; default: all)
+                 (suites: rust, interop, wasm, e2e; default: all)
   --no-lint      skip `cargo fmt --check` and `cargo clippy`
   --no-install   fail instead of installing missing prerequisites
   -h, --help     print this help

@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 
+use crate::demo::site;
 use crate::outcome::StepResult;
 use crate::prereqs::wasm::WASM_TARGET;
 use crate::process;
@@ -28,9 +29,10 @@ pub fn clippy(workspace: &Workspace) -> Result<StepResult> {
         "-D",
         "warnings",
     ]))?;
-    // The browser crates again, as they build for browsers (their wasm32-only code and tests).
+    // The browser crates and examples again, as they build for browsers (their wasm32-only
+    // code and tests).
     let mut args = vec!["clippy", "--target", WASM_TARGET, "--all-targets"];
-    for name in wasm::CRATES {
+    for name in wasm::CRATES.iter().chain(&site::CRATES) {
         args.extend(["-p", name]);
     }
     args.extend(["--", "-D", "warnings"]);

@@ -2,7 +2,7 @@
 //! `wasm-opt`), lays them out as one static site and serves it from `ycord --static-dir`
 //! next to the relay, on one port.
 
-mod site;
+pub mod site;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;

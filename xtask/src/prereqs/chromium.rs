@@ -7,6 +7,9 @@ use anyhow::{bail, Result};
 use super::system;
 use crate::process;
 
+/// Where Debian installs the browser, which the end-to-end suite drives.
+pub const BROWSER: &str = "/usr/bin/chromium";
+
 /// Where Debian installs the driver; `CHROMEDRIVER` overrides it.
 const DEFAULT_CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 

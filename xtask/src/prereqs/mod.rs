@@ -23,15 +23,16 @@ pub fn ensure(workspace: &Workspace, options: &TestOptions) -> Result<Vec<(&'sta
     if options.lint {
         toolchain::ensure_components(&["rustfmt", "clippy"], install)?;
     }
+    let wasm = options.suites.contains(&Suite::Wasm);
+    let e2e = options.suites.contains(&Suite::E2e);
     // clippy checks the browser crates for wasm32 too.
-    if options.lint || options.suites.contains(&Suite::Wasm) {
+    if options.lint || wasm || e2e {
         wasm::ensure_target(install)?;
     }
     if options.suites.contains(&Suite::Rust) {
         postgres::ensure_server(install)?;
     }
-    let wasm = options.suites.contains(&Suite::Wasm);
-    if options.suites.contains(&Suite::Interop) || wasm || options.lint {
+    if options.suites.contains(&Suite::Interop) || wasm || e2e || options.lint {
         node::ensure_node(install)?;
         node::ensure_packages(&workspace.interop_dir(), install)?;
     }
@@ -39,7 +40,7 @@ pub fn ensure(workspace: &Workspace, options: &TestOptions) -> Result<Vec<(&'sta
     if wasm || options.lint {
         node::build_browser_bundle(&workspace.interop_dir())?;
     }
-    if wasm {
+    if wasm || e2e {
         let runner = wasm::ensure_test_runner(workspace, install)?;
         let driver = chromium::ensure(install)?;
         env.push((
@@ -47,6 +48,7 @@ pub fn ensure(workspace: &Workspace, options: &TestOptions) -> Result<Vec<(&'sta
             runner.to_string_lossy().into_owned(),
         ));
         env.push(("CHROMEDRIVER", driver.to_string_lossy().into_owned()));
+        env.push(("CHROMIUM", chromium::BROWSER.to_string()));
     }
     Ok(env)
 }

@@ -1,4 +1,5 @@
-//! The Node interop suite: `node --test` over `interop/tests/*.test.mjs`, TAP output.
+//! The Node interop suite: `node --test` over `interop/tests/*.test.mjs`, TAP output; the
+//! runner the end-to-end suite shares.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -25,19 +26,29 @@ const SUITE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 const LOG_TAIL_LINES: usize = 60;
 
 pub fn run(workspace: &Workspace, env: &[(&str, String)]) -> Result<StepResult> {
-    let interop = workspace.interop_dir();
-    let artifacts = interop.join("artifacts");
+    let artifacts = workspace.interop_dir().join("artifacts");
     if artifacts.exists() {
         fs::remove_dir_all(&artifacts)
             .with_context(|| format!("while clearing {}", artifacts.display()))?;
     }
+    run_node_tests(workspace, "tests", env)
+}
 
+/// Runs `interop/<dir>/*.test.mjs` with `node --test`, one file at a time, with `env` and the
+/// paths of the workspace binaries the tests spawn; prints the logs of failed files.
+pub(super) fn run_node_tests(
+    workspace: &Workspace,
+    dir: &str,
+    env: &[(&str, String)],
+) -> Result<StepResult> {
+    let interop = workspace.interop_dir();
+    let artifacts = interop.join("artifacts");
     let mut command = std::process::Command::new("node");
     // The test files are listed explicitly: how `node --test` expands a directory differs
     // between Node 18, 20 and 22.
     command
         .args(["--test", "--test-concurrency=1", "--test-reporter=tap"])
-        .args(test_files(&interop.join("tests"))?)
+        .args(test_files(&interop.join(dir))?)
         .current_dir(&interop)
         .envs(env.iter().map(|(name, value)| (name, value)));
     for (variable, binary) in BINARIES {

@@ -1,6 +1,7 @@
 //! The test suites `cargo xtask test` runs after the build. A new suite is a variant here, a
 //! file beside this one, and (if it needs tools) a line in `prereqs::ensure`.
 
+mod e2e;
 mod interop;
 mod rust;
 pub mod wasm;
@@ -23,16 +24,20 @@ pub enum Suite {
     /// wasm-bindgen-test suites of the browser crates in headless Chromium, against a real
     /// `ycord` server started for them.
     Wasm,
+    /// The browser examples built for production and served by `ycord`, driven in Chromium by
+    /// playwright-core: typing, presence, offline, reload from IndexedDB, the JS interop page.
+    E2e,
 }
 
 impl Suite {
-    pub const ALL: [Suite; 3] = [Suite::Rust, Suite::Interop, Suite::Wasm];
+    pub const ALL: [Suite; 4] = [Suite::Rust, Suite::Interop, Suite::Wasm, Suite::E2e];
 
     pub fn name(self) -> &'static str {
         match self {
             Suite::Rust => "rust",
             Suite::Interop => "interop",
             Suite::Wasm => "wasm",
+            Suite::E2e => "e2e",
         }
     }
 
@@ -42,6 +47,7 @@ impl Suite {
             Suite::Rust => rust::run(workspace, env),
             Suite::Interop => interop::run(workspace, env),
             Suite::Wasm => wasm::run(workspace, env),
+            Suite::E2e => e2e::run(workspace, env),
         }
     }
 }
