@@ -1,5 +1,5 @@
 // Two people open the editor on one room: what one types appears at the other, each sees the
-// other in the people list and their caret in the text.
+// other in the people list and their caret in the text, and undo takes back only one's own edits.
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -51,4 +51,17 @@ test('two editor pages on one room share typing and presence', { timeout: 90000 
 
   await screenshot(alice.page, 'editor-two-users-alice')
   await screenshot(bob.page, 'editor-two-users-bob')
+
+  // Undo takes back Bob's own edits only, step by step until nothing is left to undo; redo
+  // brings them back. Both pages follow.
+  const undo = bob.page.locator('button.undo')
+  while (await undo.isEnabled()) await undo.click()
+  for (const [who, user] of [['Bob', bob], ['Alice', alice]]) {
+    await waitInPage(user.page, `Bob's edits undone at ${who}`,
+      expected => document.querySelector('textarea.text')?.value === expected, 'Hello from Alice 👋\n')
+  }
+  const redo = bob.page.locator('button.redo')
+  while (await redo.isEnabled()) await redo.click()
+  await waitInPage(alice.page, "Bob's edits redone at Alice",
+    expected => document.querySelector('textarea.text')?.value === expected, expected)
 })
