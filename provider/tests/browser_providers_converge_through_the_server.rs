@@ -100,7 +100,10 @@ async fn a_quiet_room_keeps_its_connection() {
     // show the connection is alive before the liveness timeout.
     let options = ycord_provider::ProviderOptions {
         cross_tab: false,
-        liveness_timeout: std::time::Duration::from_millis(1_000),
+        // Short enough to be replaced twice during the wait below, long enough that a probe's
+        // answer (sent half-way through) arrives in time on a busy 2-core machine: with 1 s,
+        // a 500 ms scheduling hiccup was enough to replace the socket.
+        liveness_timeout: std::time::Duration::from_millis(3_000),
         ..ycord_provider::ProviderOptions::default()
     };
     let quiet = ycord_provider::WebsocketProvider::new(
@@ -112,8 +115,9 @@ async fn a_quiet_room_keeps_its_connection() {
     quiet.wait_synced().await;
     let mut status = quiet.status_changes();
     status.mark_unchanged();
-    // Three liveness timeouts of silence (this bounds an absence; there is no event to await).
-    browser::timer(std::time::Duration::from_millis(3_000)).await;
+    // Over two liveness timeouts of silence (this bounds an absence; there is no event to
+    // await).
+    browser::timer(std::time::Duration::from_millis(7_000)).await;
     assert_eq!(quiet.status(), Status::Connected);
     assert!(
         !status.has_changed().unwrap(),
