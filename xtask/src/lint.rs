@@ -32,7 +32,11 @@ pub fn clippy(workspace: &Workspace) -> Result<StepResult> {
     // The browser crates and examples again, as they build for browsers (their wasm32-only
     // code and tests).
     let mut args = vec!["clippy", "--target", WASM_TARGET, "--all-targets"];
-    for name in wasm::CRATES.iter().chain(&site::CRATES) {
+    let examples = site::web_examples(workspace)?;
+    for name in wasm::CRATES
+        .into_iter()
+        .chain(examples.iter().map(String::as_str))
+    {
         args.extend(["-p", name]);
     }
     args.extend(["--", "-D", "warnings"]);
