@@ -163,7 +163,9 @@ impl Worker {
             return None;
         }
         let last_received = self.shared.session().last_received()?;
-        if self.probed_at.is_some_and(|probed| probed >= last_received) {
+        // Strictly later: on loopback the answer can arrive within the millisecond the probe
+        // was sent, and that answer must count.
+        if self.probed_at.is_some_and(|probed| probed > last_received) {
             return None;
         }
         Some(last_received.saturating_add(self.liveness_timeout_ms / 2))
