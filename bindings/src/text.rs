@@ -47,7 +47,7 @@ where
     /// The length in the document's offset unit.
     pub len: Signal<u32>,
     /// The delta of the last change (local or remote), for components that patch the DOM.
-    pub delta: Signal<Vec<TextDelta>>,
+    pub delta: Signal<Arc<[TextDelta]>>,
     /// Inserts a string at an index (clamped to the length).
     pub insert: I,
     /// Deletes `len` units starting at an index (clamped to the text).
@@ -87,39 +87,38 @@ pub fn use_y_text_with_options(
     impl Fn(u32, u32) + Clone + Send + Sync,
     impl Fn(u32, u32, &str) + Clone + Send + Sync,
 > {
-    let changed = ArcTrigger::new();
-    // Length and last delta change together: one signal write per change.
-    let change = ArcRwSignal::new((text.len(&doc.transact()), Vec::<TextDelta>::new()));
+    // Length and last delta change together: one signal, one notification per change, which
+    // the string memo tracks as well. The delta is shared, so a reader's copy is a refcount.
+    let change: ArcRwSignal<(u32, Arc<[TextDelta]>)> =
+        ArcRwSignal::new((text.len(&doc.transact()), Arc::new([])));
     // The delta of an edit made by this hook's commands, left here inside the edit's
     // transaction: yrs computes an event's delta by walking the whole text, which would make
     // every local keystroke cost O(length). Remote changes still use the event's delta.
     let local_delta: Arc<Mutex<Option<Vec<TextDelta>>>> = Arc::default();
 
     {
-        let changed = changed.clone();
         let change = change.clone();
         let local_delta = local_delta.clone();
         observe_scoped(text, move |txn, event| {
-            let len = event.target().len(txn);
             let ours = local_delta.lock().expect("text state poisoned").take();
-            let delta = if !options.track_delta {
-                Vec::new()
+            let delta: Arc<[TextDelta]> = if !options.track_delta {
+                Arc::new([])
             } else {
                 match ours {
-                    Some(ours) if is_local(txn) => ours,
+                    Some(ours) if is_local(txn) => ours.into(),
                     _ => event.delta(txn).iter().map(text_delta).collect(),
                 }
             };
-            change.set((len, delta));
-            changed.notify();
+            change.set((event.target().len(txn), delta));
         });
     }
 
     let string = {
         let doc = doc.clone();
         let text = text.clone();
+        let change = change.clone();
         ArcMemo::new(move |_| {
-            changed.track();
+            change.track();
             text.get_string(&doc.transact())
         })
     };

@@ -33,8 +33,8 @@ fn local_edit_deltas_match_what_replicas_see() {
         }
         assert_eq!(ta.text.get(), "lo, 😀 there!");
         assert_eq!(
-            ta.delta.get(),
-            vec![TextDelta::Retain(12), TextDelta::Insert("!".into())]
+            *ta.delta.get(),
+            [TextDelta::Retain(12), TextDelta::Insert("!".into())]
         );
     });
 }

@@ -31,10 +31,7 @@ fn text_map_and_array_signals_see_remote_changes() {
 
         assert_eq!(text.text.get(), "hello 😀 world");
         assert_eq!(text.len.get(), 14);
-        assert_eq!(
-            text.delta.get(),
-            vec![TextDelta::Insert("hello 😀 ".into())]
-        );
+        assert_eq!(*text.delta.get(), [TextDelta::Insert("hello 😀 ".into())]);
         assert_eq!(map.map.get::<String>("title").as_deref(), Some("From afar"));
         assert_eq!(map.keys.get(), vec!["title".to_string()]);
         let items = array.items.get();
@@ -46,8 +43,8 @@ fn text_map_and_array_signals_see_remote_changes() {
         common::sync(&remote, &local);
         assert_eq!(text.text.get(), "hello world");
         assert_eq!(
-            text.delta.get(),
-            vec![TextDelta::Retain(6), TextDelta::Delete(3)]
+            *text.delta.get(),
+            [TextDelta::Retain(6), TextDelta::Delete(3)]
         );
     });
 }
