@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use yrs::{Doc, GetString, Text, TextRef, Transact};
 
 use crate::origin::{is_local, write};
+use crate::rebase::Rebased;
 use crate::splice::{map_position, utf16_splice};
 use crate::subscription::observe_scoped;
 use crate::text::TextDelta;
@@ -17,6 +18,13 @@ use crate::text::TextDelta;
 /// computed in UTF-16 code units so emoji, CJK and combining characters round-trip. Remote
 /// changes replace the value and move the caret and selection through the change, so they stay
 /// on the same characters the user had them on.
+///
+/// While an input method composes (CJK input, dead keys, phone keyboards), remote changes are
+/// held back from the textarea, since rewriting its value would end the composition; the
+/// document still receives them at once. When the composition ends, the composed text is
+/// applied as one edit moved over the held-back changes (a peer's text typed inside the
+/// replaced word survives), and the textarea shows the document again with the caret where the
+/// user left it.
 ///
 /// The document must count text offsets in UTF-16 (`ycord_provider::new_doc` does), as the
 /// browser does.
@@ -38,61 +46,100 @@ pub fn CollabTextarea(
 ) -> impl IntoView {
     let node_ref = NodeRef::<html::Textarea>::new();
     let initial = text.get_string(&doc.transact());
-    // The value the textarea shows, as of the document's last known state.
-    let shown = Arc::new(Mutex::new(initial.clone()));
+    let state = Arc::new(Mutex::new(Shown {
+        value: initial.clone(),
+        composing: None,
+    }));
 
     {
-        let shown = shown.clone();
+        let state = state.clone();
         observe_scoped(&text, move |txn, event| {
             if is_local(txn) {
                 return;
             }
+            let delta: Vec<TextDelta> = event
+                .delta(txn)
+                .iter()
+                .map(crate::text::text_delta)
+                .collect();
+            let mut state = state.lock().expect("textarea state poisoned");
+            if let Some(held) = &mut state.composing {
+                // Rewriting the value now would end the user's composition.
+                held.push(delta);
+                return;
+            }
             let value = event.target().get_string(txn);
-            let mut shown = shown.lock().expect("textarea state poisoned");
             if let Some(el) = node_ref.get_untracked() {
-                let delta: Vec<TextDelta> = event
-                    .delta(txn)
-                    .iter()
-                    .map(crate::text::text_delta)
-                    .collect();
-                let start = el.selection_start().ok().flatten().unwrap_or(0);
-                let end = el.selection_end().ok().flatten().unwrap_or(start);
-                let direction = el.selection_direction().ok().flatten();
-                let collapsed = start == end;
-                let new_start = map_position(start, &delta, true);
-                let new_end = if collapsed {
-                    new_start
+                let selection = read_selection(&el);
+                let collapsed = selection.start == selection.end;
+                let start = map_position(selection.start, &delta, true);
+                let end = if collapsed {
+                    start
                 } else {
-                    map_position(end, &delta, false)
+                    map_position(selection.end, &delta, false)
                 };
                 el.set_value(&value);
-                let _ = match direction {
-                    Some(direction) => {
-                        el.set_selection_range_with_direction(new_start, new_end, &direction)
-                    }
-                    None => el.set_selection_range(new_start, new_end),
-                };
+                selection.restore(&el, start, end);
             }
-            *shown = value;
+            state.value = value;
         });
     }
 
-    let on_input = move |_| {
+    let on_input = {
+        let (doc, text, state) = (doc.clone(), text.clone(), state.clone());
+        move |_| {
+            let Some(el) = node_ref.get_untracked() else {
+                return;
+            };
+            let mut state = state.lock().expect("textarea state poisoned");
+            if state.composing.is_some() {
+                // The composed text is taken as one edit when the composition ends.
+                return;
+            }
+            let value = el.value();
+            if let Some(splice) = utf16_splice(&state.value, &value) {
+                apply(&doc, &text, Rebased::new(splice, Vec::new()));
+            }
+            state.value = value;
+        }
+    };
+
+    let on_composition_start = {
+        let state = state.clone();
+        move |_| {
+            state.lock().expect("textarea state poisoned").composing = Some(Vec::new());
+        }
+    };
+
+    let on_composition_end = move |_| {
         let Some(el) = node_ref.get_untracked() else {
             return;
         };
+        let mut state = state.lock().expect("textarea state poisoned");
+        let held = state.composing.take().unwrap_or_default();
         let value = el.value();
-        let mut shown = shown.lock().expect("textarea state poisoned");
-        if let Some(splice) = utf16_splice(&shown, &value) {
-            let mut txn = write(&doc);
-            if splice.delete > 0 {
-                text.remove_range(&mut txn, splice.index, splice.delete);
+        let selection = read_selection(&el);
+        let (start, end) = match utf16_splice(&state.value, &value) {
+            Some(splice) => {
+                let rebased = Rebased::new(splice, held);
+                let moved = (
+                    rebased.map_position(selection.start),
+                    rebased.map_position(selection.end),
+                );
+                apply(&doc, &text, rebased);
+                moved
             }
-            if !splice.insert.is_empty() {
-                text.insert(&mut txn, splice.index, &splice.insert);
+            None => {
+                let map = |p| held.iter().fold(p, |p, d| map_position(p, d, true));
+                (map(selection.start), map(selection.end))
             }
+        };
+        let now = text.get_string(&doc.transact());
+        if now != value {
+            el.set_value(&now);
+            selection.restore(&el, start, end);
         }
-        *shown = value;
+        state.value = now;
     };
 
     view! {
@@ -102,9 +149,55 @@ pub fn CollabTextarea(
             placeholder=move || placeholder.get()
             rows=move || rows.get()
             on:input=on_input
+            on:compositionstart=on_composition_start
+            on:compositionend=on_composition_end
         >
             // The initial value as the textarea's default value: present as soon as it renders.
             {initial}
         </textarea>
+    }
+}
+
+/// What the textarea shows, and the remote changes held back while an input method composes.
+struct Shown {
+    /// The value the textarea shows, as of the document's last known state.
+    value: String,
+    /// `Some` during a composition: the deltas of the remote changes it held back, oldest first.
+    composing: Option<Vec<Vec<TextDelta>>>,
+}
+
+/// The textarea's selection, to put back after its value is replaced.
+struct Selection {
+    start: u32,
+    end: u32,
+    direction: Option<String>,
+}
+
+fn read_selection(el: &web_sys::HtmlTextAreaElement) -> Selection {
+    let start = el.selection_start().ok().flatten().unwrap_or(0);
+    Selection {
+        start,
+        end: el.selection_end().ok().flatten().unwrap_or(start),
+        direction: el.selection_direction().ok().flatten(),
+    }
+}
+
+impl Selection {
+    fn restore(&self, el: &web_sys::HtmlTextAreaElement, start: u32, end: u32) {
+        let _ = match &self.direction {
+            Some(direction) => el.set_selection_range_with_direction(start, end, direction),
+            None => el.set_selection_range(start, end),
+        };
+    }
+}
+
+/// Applies a local edit in one transaction with the local origin.
+fn apply(doc: &Doc, text: &TextRef, edit: Rebased) {
+    let mut txn = write(doc);
+    for &(start, end) in edit.deletes.iter().rev() {
+        text.remove_range(&mut txn, start, end - start);
+    }
+    if !edit.insert.is_empty() {
+        text.insert(&mut txn, edit.at, &edit.insert);
     }
 }

@@ -69,10 +69,31 @@ pub fn backspace(textarea: &HtmlTextAreaElement, units: usize) {
 }
 
 fn fire_input(textarea: &HtmlTextAreaElement) {
+    fire(textarea, "input");
+}
+
+fn fire(textarea: &HtmlTextAreaElement, kind: &str) {
     let init = web_sys::EventInit::new();
     init.set_bubbles(true);
-    let event = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+    let event = web_sys::Event::new_with_event_init_dict(kind, &init).unwrap();
     textarea.dispatch_event(&event).unwrap();
+}
+
+/// Fires `compositionstart`, as the browser does when an input method begins composing.
+pub fn start_composition(textarea: &HtmlTextAreaElement) {
+    fire(textarea, "compositionstart");
+}
+
+/// Replaces UTF-16 units `start..end` with the composition's current text, puts the caret
+/// after it and fires `input`, as the browser does at each step of a composition.
+pub fn compose(textarea: &HtmlTextAreaElement, start: u32, end: u32, composed: &str) {
+    textarea.set_selection_range(start, end).unwrap();
+    type_text(textarea, composed);
+}
+
+/// Fires `compositionend`: the input method committed its text.
+pub fn end_composition(textarea: &HtmlTextAreaElement) {
+    fire(textarea, "compositionend");
 }
 
 /// The characters of `value` from UTF-16 offset `start` to `end`.

@@ -1,0 +1,83 @@
+//! `<CollabTextarea>` in headless Chromium while an input method composes: remote changes do
+//! not rewrite the textarea (which would end the composition), the document gets them at once,
+//! and the composed text lands where the user typed it once the composition ends.
+#![cfg(target_arch = "wasm32")]
+
+mod browser;
+
+use browser::{compose, end_composition, mount_textarea, start_composition, sync};
+use wasm_bindgen_test::*;
+use ycord_provider::new_doc;
+use yrs::{GetString, Text, Transact};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn remote_edits_wait_for_the_composition_and_the_composed_text_keeps_its_place() {
+    let (local, remote) = (new_doc(), new_doc());
+    let text = local.get_or_insert_text("t");
+    text.insert(&mut local.transact_mut(), 0, "hello world");
+    sync(&local, &remote);
+    let mounted = mount_textarea(&local, &text);
+    let ta = &mounted.textarea;
+    ta.focus().unwrap();
+    ta.set_selection_range(6, 6).unwrap(); // in front of "world"
+
+    start_composition(ta);
+    compose(ta, 6, 6, "に");
+    // A peer adds a prefix and a suffix mid-composition.
+    let r = remote.get_or_insert_text("t");
+    r.insert(&mut remote.transact_mut(), 0, "big ");
+    r.insert(&mut remote.transact_mut(), 15, "!");
+    sync(&remote, &local);
+    assert_eq!(
+        text.get_string(&local.transact()),
+        "big hello world!",
+        "the document has the peer's edits and not the unfinished composition"
+    );
+    assert_eq!(
+        ta.value(),
+        "hello にworld",
+        "the textarea is left alone while composing"
+    );
+
+    compose(ta, 6, 7, "日本");
+    end_composition(ta);
+    assert_eq!(text.get_string(&local.transact()), "big hello 日本world!");
+    assert_eq!(ta.value(), "big hello 日本world!");
+    let caret = ta.selection_start().unwrap().unwrap();
+    assert_eq!(ta.selection_end().unwrap().unwrap(), caret);
+    assert_eq!(caret, 12, "the caret stays right after the composed text");
+
+    sync(&local, &remote);
+    assert_eq!(r.get_string(&remote.transact()), "big hello 日本world!");
+}
+
+#[wasm_bindgen_test]
+fn a_peer_insertion_inside_a_replaced_word_survives_the_composition() {
+    let (local, remote) = (new_doc(), new_doc());
+    let text = local.get_or_insert_text("t");
+    text.insert(&mut local.transact_mut(), 0, "one two three");
+    sync(&local, &remote);
+    let mounted = mount_textarea(&local, &text);
+    let ta = &mounted.textarea;
+    ta.focus().unwrap();
+
+    // A phone keyboard composes over the word at the caret: "two" becomes "2".
+    start_composition(ta);
+    compose(ta, 4, 7, "2");
+    let r = remote.get_or_insert_text("t");
+    r.insert(&mut remote.transact_mut(), 5, "X");
+    r.remove_range(&mut remote.transact_mut(), 0, 4);
+    sync(&remote, &local);
+    assert_eq!(ta.value(), "one 2 three");
+    end_composition(ta);
+
+    assert_eq!(text.get_string(&local.transact()), "2X three");
+    assert_eq!(ta.value(), "2X three");
+    assert_eq!(ta.selection_start().unwrap().unwrap(), 1);
+
+    // Typing after the composition is an ordinary edit again.
+    browser::type_text(ta, "!");
+    assert_eq!(text.get_string(&local.transact()), "2!X three");
+}
