@@ -46,3 +46,24 @@ test('a late Rust agent has the whole document once synced', { timeout: 60000 },
   const late = own(await startAgent(server.url, 'late-rust-room', 'rust-late'))
   assert.deepEqual(await late.snapshot(), expected, 'the agent has everything once synced')
 })
+
+test('late joiners receive a multi-megabyte document whole', { timeout: 60000 }, async t => {
+  // ycord sends a message this large as many WebSocket frames; clients must see one message.
+  const own = resources(t)
+  const server = own(await startYcord(), () => server.stop())
+  const [js, early] = await joinRoom(own, server.url, 'large-room', { js: 1, agents: 1 })
+  const chunk = 'Große Dokumente, 大きな文書, large documents. '.repeat(1000)
+  for (let i = 0; i < 40; i++) await js.insert(Infinity, `${i}: ${chunk}`)
+  await js.mapSet('chunks', 40)
+  // Once an agent has it all, so does the server.
+  const expected = await waitForConvergence([js, early], 20000)
+  assert.ok(expected.text.length > 1_500_000, `a document of ${expected.text.length} characters`)
+
+  const late = own(new JsClient(server.url, 'large-room', 'js-large-late'))
+  const atSynced = await deadline(new Promise(resolve => {
+    late.provider.on('synced', isSynced => { if (isSynced) resolve(snapshotOf(late.doc)) })
+  }), 20000, 'the JS joiner to sync')
+  assert.deepEqual(atSynced, expected, 'the JS joiner has the whole document')
+  const late2 = own(await startAgent(server.url, 'large-room', 'rust-large-late'))
+  assert.deepEqual(await late2.snapshot(), expected, 'the late Rust agent has the whole document')
+})

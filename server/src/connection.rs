@@ -13,6 +13,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::close::CloseReason;
+use crate::fragment::binary_frames;
 use crate::room::ConnId;
 use crate::room_task::{Peer, RoomCommand};
 use crate::rooms::Rooms;
@@ -139,12 +140,12 @@ async fn write_batch(
     limits: &ConnectionLimits,
 ) -> Result<(), Option<CloseReason>> {
     let write = async {
-        socket.feed(Message::Binary(first)).await?;
+        feed(socket, first).await?;
         for _ in 1..MAX_BATCH {
             let Ok(frame) = outgoing.try_recv() else {
                 break;
             };
-            socket.feed(Message::Binary(frame)).await?;
+            feed(socket, frame).await?;
         }
         socket.flush().await
     };
@@ -153,6 +154,14 @@ async fn write_batch(
         Ok(Err(_)) => Err(None),
         Err(_) => Err(Some(CloseReason::SlowConsumer)),
     }
+}
+
+/// Queues one y-websocket message, fragmented when large (see [`crate::fragment`]).
+async fn feed(socket: &mut Socket, message: Bytes) -> Result<(), WsError> {
+    for frame in binary_frames(message) {
+        socket.feed(frame).await?;
+    }
+    Ok(())
 }
 
 async fn timed_send(

@@ -29,6 +29,7 @@ pub mod close;
 mod commit;
 mod config;
 mod connection;
+mod fragment;
 mod health;
 pub mod json;
 mod metrics;
