@@ -68,7 +68,6 @@ pub use provider::{
     status_label, use_provider_status, ProviderRef, SyncStatus, SyncStatusProps,
     UseProviderStatusReturn,
 };
-pub use rebase::{map_range, Rebased};
 pub use splice::{map_position, utf16_splice, Splice};
 pub use subscription::live_observers;
 pub use text::{use_y_text, use_y_text_with_options, TextDelta, UseYTextOptions, UseYTextReturn};

@@ -103,8 +103,9 @@ impl Rebased {
     }
 
     /// Where `position`, an offset of the edited view (the old text with the splice applied),
-    /// is in the text once the rebased splice is applied: on the same character.
-    pub fn map_position(&self, position: u32) -> u32 {
+    /// is in the text once the rebased splice is applied: on the same character. Text a peer
+    /// inserted exactly there lands before it when `stick_right`, as in [`map_position`].
+    pub fn map_position(&self, position: u32, stick_right: bool) -> u32 {
         let Splice { index, delete, .. } = self.splice;
         if position >= index && position <= index + self.insert_units {
             // Within the user's own insertion, which moved as a block.
@@ -118,7 +119,7 @@ impl Rebased {
         let mapped = self
             .deltas
             .iter()
-            .fold(old, |p, delta| map_position(p, delta, true));
+            .fold(old, |p, delta| map_position(p, delta, stick_right));
         if after_splice {
             mapped - self.deleted_units + self.insert_units
         } else {
@@ -198,9 +199,9 @@ mod tests {
         let r = Rebased::new(utf16_splice(base, edited).unwrap(), remote);
         assert_eq!(apply_rebased(&now, &r), "big hello 日本world!");
         // The caret after the composed text stays after it; one before the edit stays put.
-        assert_eq!(r.map_position(8), 4 + 8);
-        assert_eq!(r.map_position(0), 4);
-        assert_eq!(r.map_position(9), 13, "in front of the 'o' of world");
+        assert_eq!(r.map_position(8, true), 4 + 8);
+        assert_eq!(r.map_position(0, true), 4);
+        assert_eq!(r.map_position(9, true), 13, "in front of the 'o' of world");
     }
 
     #[test]
@@ -215,7 +216,11 @@ mod tests {
         let r = Rebased::new(utf16_splice(base, edited).unwrap(), remote);
         assert_eq!(r.deletes, vec![(4, 5), (6, 8)]);
         assert_eq!(apply_rebased(&now, &r), "one 2X three");
-        assert_eq!(r.map_position(5), 5, "the caret after the composed '2'");
+        assert_eq!(
+            r.map_position(5, true),
+            5,
+            "the caret after the composed '2'"
+        );
     }
 
     #[test]
@@ -228,7 +233,11 @@ mod tests {
         let r = Rebased::new(utf16_splice(base, edited).unwrap(), remote);
         assert!(r.deletes.is_empty());
         assert_eq!(apply_rebased(&now, &r), "aXYf");
-        assert_eq!(r.map_position(6), 4, "the end of the text stays the end");
+        assert_eq!(
+            r.map_position(6, true),
+            4,
+            "the end of the text stays the end"
+        );
     }
 
     #[test]
@@ -237,6 +246,6 @@ mod tests {
         assert_eq!(r.deletes, vec![]);
         assert_eq!(r.at, 3);
         assert_eq!(r.insert, "中");
-        assert_eq!(r.map_position(4), 4);
+        assert_eq!(r.map_position(4, true), 4);
     }
 }

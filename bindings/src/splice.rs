@@ -20,25 +20,55 @@ pub struct Splice {
 /// The single replacement that turns `old` into `new` (common prefix and suffix kept);
 /// `None` when they are equal.
 pub fn utf16_splice(old: &str, new: &str) -> Option<Splice> {
+    utf16_splice_around(old, new, u32::MAX, 0)
+}
+
+/// [`utf16_splice`] for an edit made at the units `start..end` of `old` (where the caret or
+/// selection was): of the equally small splices, the one that covers `start..end`.
+///
+/// A plain diff cannot tell where a character went in when it repeats its neighbour (typing
+/// "w" in front of "world" looks like an insertion after the "w"). That is harmless when the
+/// edit is applied as it is, but an edit moved over other changes must be where the user made
+/// it. When covering `start..end` would take a larger splice that does not replace exactly
+/// `start..end`, the edit was made elsewhere (an input method may compose a word away from the
+/// caret) and the plain one is returned.
+pub(crate) fn utf16_splice_near(old: &str, new: &str, start: u32, end: u32) -> Option<Splice> {
+    let plain = utf16_splice(old, new)?;
+    let near = utf16_splice_around(old, new, start, end)?;
+    let same_size = near.delete == plain.delete && near.insert.len() == plain.insert.len();
+    let replaces_selection = near.index == start && near.index + near.delete == end;
+    Some(if same_size || replaces_selection {
+        near
+    } else {
+        plain
+    })
+}
+
+/// The splice whose kept prefix ends at `start` at the latest and whose kept suffix starts at
+/// `end` at the earliest.
+fn utf16_splice_around(old: &str, new: &str, start: u32, end: u32) -> Option<Splice> {
     if old == new {
         return None;
     }
     let mut prefix_bytes = 0usize;
     let mut prefix_units = 0u32;
     for (a, b) in old.chars().zip(new.chars()) {
-        if a != b {
+        if a != b || prefix_units + a.len_utf16() as u32 > start {
             break;
         }
         prefix_bytes += a.len_utf8();
         prefix_units += a.len_utf16() as u32;
     }
     let (old_rest, new_rest) = (&old[prefix_bytes..], &new[prefix_bytes..]);
+    let max_suffix = (old.encode_utf16().count() as u32).saturating_sub(end);
     let mut suffix_bytes = 0usize;
+    let mut suffix_units = 0u32;
     for (a, b) in old_rest.chars().rev().zip(new_rest.chars().rev()) {
-        if a != b {
+        if a != b || suffix_units + a.len_utf16() as u32 > max_suffix {
             break;
         }
         suffix_bytes += a.len_utf8();
+        suffix_units += a.len_utf16() as u32;
     }
     let removed = &old_rest[..old_rest.len() - suffix_bytes];
     let inserted = &new_rest[..new_rest.len() - suffix_bytes];
@@ -151,5 +181,49 @@ mod tests {
         assert_eq!(map_position(3, &[Retain(1), Delete(4)], true), 1);
         // Surrogate pairs count two units.
         assert_eq!(map_position(1, &[Insert("😀".into())], true), 3);
+    }
+
+    #[test]
+    fn an_edit_made_at_the_caret_is_placed_there_even_between_equal_characters() {
+        // "w" typed in front of "world": a plain diff puts it after the existing "w".
+        assert_eq!(
+            utf16_splice("hello world", "hello wworld").unwrap().index,
+            7
+        );
+        let s = utf16_splice_near("hello world", "hello wworld", 6, 6).unwrap();
+        assert_eq!(
+            s,
+            Splice {
+                index: 6,
+                delete: 0,
+                insert: "w".into()
+            }
+        );
+        // The selection "ab" of "aabb" replaced by "a": the edit covers 1..3, although deleting
+        // the last "b" gives the same text.
+        assert_eq!(utf16_splice("aabb", "aab").unwrap().index, 3);
+        let s = utf16_splice_near("aabb", "aab", 1, 3).unwrap();
+        assert_eq!(
+            s,
+            Splice {
+                index: 1,
+                delete: 2,
+                insert: "a".into()
+            }
+        );
+    }
+
+    #[test]
+    fn an_edit_made_away_from_the_caret_keeps_its_minimal_splice() {
+        // The caret was at 0, but "two" was composed into "2".
+        let s = utf16_splice_near("one two three", "one 2 three", 0, 0).unwrap();
+        assert_eq!(
+            s,
+            Splice {
+                index: 4,
+                delete: 3,
+                insert: "2".into()
+            }
+        );
     }
 }

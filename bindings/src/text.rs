@@ -99,10 +99,11 @@ pub fn use_y_text_with_options(
     {
         let change = change.clone();
         let local_delta = local_delta.clone();
+        let untracked: Arc<[TextDelta]> = Arc::new([]);
         observe_scoped(text, move |txn, event| {
             let ours = local_delta.lock().expect("text state poisoned").take();
             let delta: Arc<[TextDelta]> = if !options.track_delta {
-                Arc::new([])
+                untracked.clone()
             } else {
                 match ours {
                     Some(ours) if is_local(txn) => ours.into(),

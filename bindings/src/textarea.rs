@@ -4,11 +4,12 @@ use std::sync::{Arc, Mutex};
 
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 use yrs::{Doc, GetString, Text, TextRef, Transact};
 
 use crate::origin::{is_local, write};
 use crate::rebase::Rebased;
-use crate::splice::{map_position, utf16_splice};
+use crate::splice::{map_position, utf16_splice, utf16_splice_near};
 use crate::subscription::observe_scoped;
 use crate::text::TextDelta;
 
@@ -54,6 +55,8 @@ pub fn CollabTextarea(
     {
         let state = state.clone();
         observe_scoped(&text, move |txn, event| {
+            // Before taking the lock: the handlers below hold it while they apply local edits,
+            // which runs this observer.
             if is_local(txn) {
                 return;
             }
@@ -63,9 +66,9 @@ pub fn CollabTextarea(
                 .map(crate::text::text_delta)
                 .collect();
             let mut state = state.lock().expect("textarea state poisoned");
-            if let Some(held) = &mut state.composing {
+            if let Some(composition) = &mut state.composing {
                 // Rewriting the value now would end the user's composition.
-                held.push(delta);
+                composition.held.push(delta);
                 return;
             }
             let value = event.target().get_string(txn);
@@ -87,13 +90,21 @@ pub fn CollabTextarea(
 
     let on_input = {
         let (doc, text, state) = (doc.clone(), text.clone(), state.clone());
-        move |_| {
+        move |event: web_sys::Event| {
             let Some(el) = node_ref.get_untracked() else {
                 return;
             };
             let mut state = state.lock().expect("textarea state poisoned");
             if state.composing.is_some() {
-                // The composed text is taken as one edit when the composition ends.
+                // An input that says it is not part of a composition means the composition is
+                // over even if no `compositionend` came; otherwise the composed text is taken as
+                // one edit when it ends.
+                let done = event
+                    .dyn_ref::<web_sys::InputEvent>()
+                    .is_some_and(|input| !input.is_composing());
+                if done {
+                    end_composition(&el, &doc, &text, &mut state);
+                }
                 return;
             }
             let value = el.value();
@@ -107,40 +118,36 @@ pub fn CollabTextarea(
     let on_composition_start = {
         let state = state.clone();
         move |_| {
-            state.lock().expect("textarea state poisoned").composing = Some(Vec::new());
+            let Some(el) = node_ref.get_untracked() else {
+                return;
+            };
+            let selection = read_selection(&el);
+            let mut state = state.lock().expect("textarea state poisoned");
+            // A second start without an end keeps what the first one held back.
+            state.composing.get_or_insert_with(|| Composition {
+                start: selection.start,
+                end: selection.end,
+                held: Vec::new(),
+            });
         }
     };
 
-    let on_composition_end = move |_| {
+    let finish = move || {
         let Some(el) = node_ref.get_untracked() else {
             return;
         };
         let mut state = state.lock().expect("textarea state poisoned");
-        let held = state.composing.take().unwrap_or_default();
-        let value = el.value();
-        let selection = read_selection(&el);
-        let (start, end) = match utf16_splice(&state.value, &value) {
-            Some(splice) => {
-                let rebased = Rebased::new(splice, held);
-                let moved = (
-                    rebased.map_position(selection.start),
-                    rebased.map_position(selection.end),
-                );
-                apply(&doc, &text, rebased);
-                moved
-            }
-            None => {
-                let map = |p| held.iter().fold(p, |p, d| map_position(p, d, true));
-                (map(selection.start), map(selection.end))
-            }
-        };
-        let now = text.get_string(&doc.transact());
-        if now != value {
-            el.set_value(&now);
-            selection.restore(&el, start, end);
+        if state.composing.is_some() {
+            end_composition(&el, &doc, &text, &mut state);
         }
-        state.value = now;
     };
+    let on_composition_end = {
+        let finish = finish.clone();
+        move |_| finish()
+    };
+    // Browsers end a composition when the textarea loses focus; if one did not say so, the
+    // held-back changes must not stay held.
+    let on_blur = move |_| finish();
 
     view! {
         <textarea
@@ -151,6 +158,7 @@ pub fn CollabTextarea(
             on:input=on_input
             on:compositionstart=on_composition_start
             on:compositionend=on_composition_end
+            on:blur=on_blur
         >
             // The initial value as the textarea's default value: present as soon as it renders.
             {initial}
@@ -158,12 +166,76 @@ pub fn CollabTextarea(
     }
 }
 
-/// What the textarea shows, and the remote changes held back while an input method composes.
+/// What the textarea shows, and the composition in progress.
 struct Shown {
-    /// The value the textarea shows, as of the document's last known state.
+    /// The value the textarea showed before the composition, as of the document's last known
+    /// state.
     value: String,
-    /// `Some` during a composition: the deltas of the remote changes it held back, oldest first.
-    composing: Option<Vec<Vec<TextDelta>>>,
+    /// `Some` while an input method composes.
+    composing: Option<Composition>,
+}
+
+/// An input method's composition in progress.
+struct Composition {
+    /// The selection when it started (UTF-16 offsets of `Shown::value`): the composed text
+    /// replaces it, so the edit is known to cover it.
+    start: u32,
+    end: u32,
+    /// The deltas of the remote changes held back from the textarea, oldest first.
+    held: Vec<Vec<TextDelta>>,
+}
+
+/// Takes the composed text as one edit, moved over the remote changes held back meanwhile, and
+/// shows the document again with the selection where the user left it.
+fn end_composition(
+    el: &web_sys::HtmlTextAreaElement,
+    doc: &Doc,
+    text: &TextRef,
+    state: &mut Shown,
+) {
+    let Some(composition) = state.composing.take() else {
+        return;
+    };
+    let value = el.value();
+    let selection = read_selection(el);
+    let collapsed = selection.start == selection.end;
+    let edit = utf16_splice_near(&state.value, &value, composition.start, composition.end);
+    let (start, end) = match edit {
+        Some(splice) => {
+            let rebased = Rebased::new(splice, composition.held);
+            let start = rebased.map_position(selection.start, true);
+            let end = if collapsed {
+                start
+            } else {
+                rebased.map_position(selection.end, false)
+            };
+            apply(doc, text, rebased);
+            (start, end)
+        }
+        None => {
+            let map = |p, stick_right| {
+                composition
+                    .held
+                    .iter()
+                    .fold(p, |p, d| map_position(p, d, stick_right))
+            };
+            let start = map(selection.start, true);
+            (
+                start,
+                if collapsed {
+                    start
+                } else {
+                    map(selection.end, false)
+                },
+            )
+        }
+    };
+    let now = text.get_string(&doc.transact());
+    if now != value {
+        el.set_value(&now);
+        selection.restore(el, start, end);
+    }
+    state.value = now;
 }
 
 /// The textarea's selection, to put back after its value is replaced.

@@ -5,7 +5,9 @@
 
 mod browser;
 
-use browser::{compose, end_composition, mount_textarea, start_composition, sync};
+use browser::{
+    compose, end_composition, fire_input_event, mount_textarea, start_composition, sync,
+};
 use wasm_bindgen_test::*;
 use ycord_provider::new_doc;
 use yrs::{GetString, Text, Transact};
@@ -63,7 +65,8 @@ fn a_peer_insertion_inside_a_replaced_word_survives_the_composition() {
     let ta = &mounted.textarea;
     ta.focus().unwrap();
 
-    // A phone keyboard composes over the word at the caret: "two" becomes "2".
+    // A phone keyboard composes over the word before the caret: "two" becomes "2".
+    ta.set_selection_range(7, 7).unwrap();
     start_composition(ta);
     compose(ta, 4, 7, "2");
     let r = remote.get_or_insert_text("t");
@@ -80,4 +83,97 @@ fn a_peer_insertion_inside_a_replaced_word_survives_the_composition() {
     // Typing after the composition is an ordinary edit again.
     browser::type_text(ta, "!");
     assert_eq!(text.get_string(&local.transact()), "2!X three");
+}
+
+#[wasm_bindgen_test]
+fn a_character_composed_beside_the_same_character_stays_where_it_was_typed() {
+    let (local, remote) = (new_doc(), new_doc());
+    let text = local.get_or_insert_text("t");
+    text.insert(&mut local.transact_mut(), 0, "hello world");
+    sync(&local, &remote);
+    let mounted = mount_textarea(&local, &text);
+    let ta = &mounted.textarea;
+    ta.focus().unwrap();
+    ta.set_selection_range(6, 6).unwrap(); // in front of "world"
+
+    start_composition(ta);
+    compose(ta, 6, 6, "w");
+    // The peer types right after the existing "w".
+    let r = remote.get_or_insert_text("t");
+    r.insert(&mut remote.transact_mut(), 7, "X");
+    sync(&remote, &local);
+    end_composition(ta);
+
+    assert_eq!(text.get_string(&local.transact()), "hello wwXorld");
+    assert_eq!(ta.value(), "hello wwXorld");
+    assert_eq!(ta.selection_start().unwrap().unwrap(), 7);
+}
+
+#[wasm_bindgen_test]
+fn text_committed_before_the_last_input_is_taken_once() {
+    // Safari's order: `compositionend`, then an `input` that is no longer composing.
+    let doc = new_doc();
+    let text = doc.get_or_insert_text("t");
+    let mounted = mount_textarea(&doc, &text);
+    let ta = &mounted.textarea;
+    ta.focus().unwrap();
+
+    start_composition(ta);
+    compose(ta, 0, 0, "に");
+    ta.set_selection_range(0, 1).unwrap();
+    browser::replace_selection(ta, "日本");
+    end_composition(ta);
+    fire_input_event(ta, false);
+
+    assert_eq!(text.get_string(&doc.transact()), "日本");
+    assert_eq!(ta.value(), "日本");
+}
+
+#[wasm_bindgen_test]
+fn a_cancelled_composition_shows_the_remote_edits_it_held_back() {
+    let (local, remote) = (new_doc(), new_doc());
+    let text = local.get_or_insert_text("t");
+    text.insert(&mut local.transact_mut(), 0, "abc");
+    sync(&local, &remote);
+    let mounted = mount_textarea(&local, &text);
+    let ta = &mounted.textarea;
+    ta.focus().unwrap();
+
+    start_composition(ta);
+    compose(ta, 3, 3, "k");
+    let r = remote.get_or_insert_text("t");
+    r.insert(&mut remote.transact_mut(), 0, "12");
+    sync(&remote, &local);
+    assert_eq!(ta.value(), "abck");
+    // Escape: the input method takes its text back.
+    compose(ta, 3, 4, "");
+    end_composition(ta);
+
+    assert_eq!(text.get_string(&local.transact()), "12abc");
+    assert_eq!(ta.value(), "12abc");
+    assert_eq!(ta.selection_start().unwrap().unwrap(), 5);
+}
+
+#[wasm_bindgen_test]
+fn an_input_that_is_not_composing_ends_a_composition_that_never_ended() {
+    let (local, remote) = (new_doc(), new_doc());
+    let text = local.get_or_insert_text("t");
+    let mounted = mount_textarea(&local, &text);
+    let ta = &mounted.textarea;
+    ta.focus().unwrap();
+
+    start_composition(ta);
+    compose(ta, 0, 0, "が");
+    let r = remote.get_or_insert_text("t");
+    r.insert(&mut remote.transact_mut(), 0, "peer ");
+    sync(&remote, &local);
+    // No `compositionend`: the next ordinary input must not stay ignored.
+    ta.set_selection_range(1, 1).unwrap();
+    browser::replace_selection(ta, "!");
+    fire_input_event(ta, false);
+
+    assert_eq!(text.get_string(&local.transact()), "peer が!");
+    assert_eq!(ta.value(), "peer が!");
+    browser::type_text(ta, "?");
+    assert_eq!(text.get_string(&local.transact()), "peer が!?");
 }

@@ -28,7 +28,8 @@ pub(crate) struct ConnectionLimits {
     pub(crate) write_timeout: Duration,
 }
 
-/// Frames written between two flushes, so a busy room still flushes regularly.
+/// Messages written between two flushes (a large one as several frames), so a busy room still
+/// flushes regularly.
 const MAX_BATCH: usize = 256;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);

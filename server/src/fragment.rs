@@ -3,9 +3,10 @@
 //! tungstenite copies each frame whole into its write buffer, and the buffer keeps its
 //! capacity afterwards. Sent as one frame, a 2 MB document state made every joining
 //! connection hold a 2 MB copy of bytes the room already shares. Fragments of
-//! [`FRAGMENT_SIZE`] are slices of the shared buffer, so a connection buffers one fragment at
-//! a time. Clients reassemble fragments before handing the message over (RFC 6455, section
-//! 5.4), so nothing changes for them.
+//! [`FRAGMENT_SIZE`] are slices of the shared buffer, so a connection buffers at most its write
+//! buffer (tungstenite writes out once it passes 128 KiB) plus one fragment. Clients reassemble
+//! fragments before handing the message over (RFC 6455, section 5.4), so nothing changes for
+//! them.
 
 use bytes::Bytes;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};

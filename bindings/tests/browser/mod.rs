@@ -44,6 +44,12 @@ pub fn mount_textarea(doc: &Doc, text: &TextRef) -> Mounted {
 /// Replaces the selection (UTF-16 offsets) with `typed` and fires `input`, as the browser
 /// does when a user types or pastes.
 pub fn type_text(textarea: &HtmlTextAreaElement, typed: &str) {
+    replace_selection(textarea, typed);
+    fire_input(textarea);
+}
+
+/// Replaces the selection with `typed` and puts the caret after it, firing nothing.
+pub fn replace_selection(textarea: &HtmlTextAreaElement, typed: &str) {
     let value: Vec<u16> = textarea.value().encode_utf16().collect();
     let start = textarea.selection_start().unwrap().unwrap() as usize;
     let end = textarea.selection_end().unwrap().unwrap() as usize;
@@ -53,7 +59,6 @@ pub fn type_text(textarea: &HtmlTextAreaElement, typed: &str) {
     textarea.set_value(&String::from_utf16(&next).unwrap());
     let caret = (start + typed.encode_utf16().count()) as u32;
     textarea.set_selection_range(caret, caret).unwrap();
-    fire_input(textarea);
 }
 
 /// Deletes `units` UTF-16 code units before the caret (Backspace) and fires `input`.
@@ -85,10 +90,21 @@ pub fn start_composition(textarea: &HtmlTextAreaElement) {
 }
 
 /// Replaces UTF-16 units `start..end` with the composition's current text, puts the caret
-/// after it and fires `input`, as the browser does at each step of a composition.
+/// after it and fires an `input` with `isComposing`, as the browser does at each step of a
+/// composition.
 pub fn compose(textarea: &HtmlTextAreaElement, start: u32, end: u32, composed: &str) {
     textarea.set_selection_range(start, end).unwrap();
-    type_text(textarea, composed);
+    replace_selection(textarea, composed);
+    fire_input_event(textarea, true);
+}
+
+/// Fires an `InputEvent`, part of a composition or not.
+pub fn fire_input_event(textarea: &HtmlTextAreaElement, is_composing: bool) {
+    let init = web_sys::InputEventInit::new();
+    init.set_bubbles(true);
+    init.set_is_composing(is_composing);
+    let event = web_sys::InputEvent::new_with_event_init_dict("input", &init).unwrap();
+    textarea.dispatch_event(&event).unwrap();
 }
 
 /// Fires `compositionend`: the input method committed its text.
