@@ -6,23 +6,44 @@
 mod browser;
 
 use browser::{
-    compose, end_composition, fire_input_event, mount_textarea, start_composition, sync,
+    compose, end_composition, fire_input_event, mount_textarea, start_composition, sync, Mounted,
 };
 use wasm_bindgen_test::*;
 use ycord_provider::new_doc;
-use yrs::{GetString, Text, Transact};
+use yrs::{Doc, GetString, Text, TextRef, Transact};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// A focused textarea bound to `local`, and a `remote` replica that starts with the same text.
+struct Editing {
+    local: Doc,
+    remote: Doc,
+    text: TextRef,
+    mounted: Mounted,
+}
+
+impl Editing {
+    fn new(initial: &str) -> Self {
+        let (local, remote) = (new_doc(), new_doc());
+        let text = local.get_or_insert_text("t");
+        text.insert(&mut local.transact_mut(), 0, initial);
+        sync(&local, &remote);
+        let mounted = mount_textarea(&local, &text);
+        mounted.textarea.focus().unwrap();
+        Editing {
+            local,
+            remote,
+            text,
+            mounted,
+        }
+    }
+}
+
 #[wasm_bindgen_test]
 fn remote_edits_wait_for_the_composition_and_the_composed_text_keeps_its_place() {
-    let (local, remote) = (new_doc(), new_doc());
-    let text = local.get_or_insert_text("t");
-    text.insert(&mut local.transact_mut(), 0, "hello world");
-    sync(&local, &remote);
-    let mounted = mount_textarea(&local, &text);
-    let ta = &mounted.textarea;
-    ta.focus().unwrap();
+    let editing = Editing::new("hello world");
+    let (local, remote, text) = (&editing.local, &editing.remote, &editing.text);
+    let ta = &editing.mounted.textarea;
     ta.set_selection_range(6, 6).unwrap(); // in front of "world"
 
     start_composition(ta);
@@ -31,7 +52,7 @@ fn remote_edits_wait_for_the_composition_and_the_composed_text_keeps_its_place()
     let r = remote.get_or_insert_text("t");
     r.insert(&mut remote.transact_mut(), 0, "big ");
     r.insert(&mut remote.transact_mut(), 15, "!");
-    sync(&remote, &local);
+    sync(remote, local);
     assert_eq!(
         text.get_string(&local.transact()),
         "big hello world!",
@@ -51,19 +72,15 @@ fn remote_edits_wait_for_the_composition_and_the_composed_text_keeps_its_place()
     assert_eq!(ta.selection_end().unwrap().unwrap(), caret);
     assert_eq!(caret, 12, "the caret stays right after the composed text");
 
-    sync(&local, &remote);
+    sync(local, remote);
     assert_eq!(r.get_string(&remote.transact()), "big hello 日本world!");
 }
 
 #[wasm_bindgen_test]
 fn a_peer_insertion_inside_a_replaced_word_survives_the_composition() {
-    let (local, remote) = (new_doc(), new_doc());
-    let text = local.get_or_insert_text("t");
-    text.insert(&mut local.transact_mut(), 0, "one two three");
-    sync(&local, &remote);
-    let mounted = mount_textarea(&local, &text);
-    let ta = &mounted.textarea;
-    ta.focus().unwrap();
+    let editing = Editing::new("one two three");
+    let (local, remote, text) = (&editing.local, &editing.remote, &editing.text);
+    let ta = &editing.mounted.textarea;
 
     // A phone keyboard composes over the word before the caret: "two" becomes "2".
     ta.set_selection_range(7, 7).unwrap();
@@ -72,7 +89,7 @@ fn a_peer_insertion_inside_a_replaced_word_survives_the_composition() {
     let r = remote.get_or_insert_text("t");
     r.insert(&mut remote.transact_mut(), 5, "X");
     r.remove_range(&mut remote.transact_mut(), 0, 4);
-    sync(&remote, &local);
+    sync(remote, local);
     assert_eq!(ta.value(), "one 2 three");
     end_composition(ta);
 
@@ -87,13 +104,9 @@ fn a_peer_insertion_inside_a_replaced_word_survives_the_composition() {
 
 #[wasm_bindgen_test]
 fn a_character_composed_beside_the_same_character_stays_where_it_was_typed() {
-    let (local, remote) = (new_doc(), new_doc());
-    let text = local.get_or_insert_text("t");
-    text.insert(&mut local.transact_mut(), 0, "hello world");
-    sync(&local, &remote);
-    let mounted = mount_textarea(&local, &text);
-    let ta = &mounted.textarea;
-    ta.focus().unwrap();
+    let editing = Editing::new("hello world");
+    let (local, remote, text) = (&editing.local, &editing.remote, &editing.text);
+    let ta = &editing.mounted.textarea;
     ta.set_selection_range(6, 6).unwrap(); // in front of "world"
 
     start_composition(ta);
@@ -101,7 +114,7 @@ fn a_character_composed_beside_the_same_character_stays_where_it_was_typed() {
     // The peer types right after the existing "w".
     let r = remote.get_or_insert_text("t");
     r.insert(&mut remote.transact_mut(), 7, "X");
-    sync(&remote, &local);
+    sync(remote, local);
     end_composition(ta);
 
     assert_eq!(text.get_string(&local.transact()), "hello wwXorld");
@@ -112,11 +125,9 @@ fn a_character_composed_beside_the_same_character_stays_where_it_was_typed() {
 #[wasm_bindgen_test]
 fn text_committed_before_the_last_input_is_taken_once() {
     // Safari's order: `compositionend`, then an `input` that is no longer composing.
-    let doc = new_doc();
-    let text = doc.get_or_insert_text("t");
-    let mounted = mount_textarea(&doc, &text);
-    let ta = &mounted.textarea;
-    ta.focus().unwrap();
+    let editing = Editing::new("");
+    let (doc, text) = (&editing.local, &editing.text);
+    let ta = &editing.mounted.textarea;
 
     start_composition(ta);
     compose(ta, 0, 0, "に");
@@ -131,19 +142,15 @@ fn text_committed_before_the_last_input_is_taken_once() {
 
 #[wasm_bindgen_test]
 fn a_cancelled_composition_shows_the_remote_edits_it_held_back() {
-    let (local, remote) = (new_doc(), new_doc());
-    let text = local.get_or_insert_text("t");
-    text.insert(&mut local.transact_mut(), 0, "abc");
-    sync(&local, &remote);
-    let mounted = mount_textarea(&local, &text);
-    let ta = &mounted.textarea;
-    ta.focus().unwrap();
+    let editing = Editing::new("abc");
+    let (local, remote, text) = (&editing.local, &editing.remote, &editing.text);
+    let ta = &editing.mounted.textarea;
 
     start_composition(ta);
     compose(ta, 3, 3, "k");
     let r = remote.get_or_insert_text("t");
     r.insert(&mut remote.transact_mut(), 0, "12");
-    sync(&remote, &local);
+    sync(remote, local);
     assert_eq!(ta.value(), "abck");
     // Escape: the input method takes its text back.
     compose(ta, 3, 4, "");
@@ -156,17 +163,15 @@ fn a_cancelled_composition_shows_the_remote_edits_it_held_back() {
 
 #[wasm_bindgen_test]
 fn an_input_that_is_not_composing_ends_a_composition_that_never_ended() {
-    let (local, remote) = (new_doc(), new_doc());
-    let text = local.get_or_insert_text("t");
-    let mounted = mount_textarea(&local, &text);
-    let ta = &mounted.textarea;
-    ta.focus().unwrap();
+    let editing = Editing::new("");
+    let (local, remote, text) = (&editing.local, &editing.remote, &editing.text);
+    let ta = &editing.mounted.textarea;
 
     start_composition(ta);
     compose(ta, 0, 0, "が");
     let r = remote.get_or_insert_text("t");
     r.insert(&mut remote.transact_mut(), 0, "peer ");
-    sync(&remote, &local);
+    sync(remote, local);
     // No `compositionend`: the next ordinary input must not stay ignored.
     ta.set_selection_range(1, 1).unwrap();
     browser::replace_selection(ta, "!");
