@@ -12,6 +12,7 @@ mod lint;
 mod outcome;
 mod prereqs;
 mod process;
+mod scratch;
 mod services;
 mod steps;
 mod suites;

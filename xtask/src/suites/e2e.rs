@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 
 use crate::demo::site;
 use crate::outcome::StepResult;
+use crate::scratch::ScratchDir;
 use crate::workspace::Workspace;
 
 /// The variable `prereqs::ensure` sets to the wasm-bindgen test runner; `wasm-bindgen` is
@@ -23,7 +24,9 @@ pub fn run(workspace: &Workspace, env: &[(&str, String)]) -> Result<StepResult> 
     println!("\n{}", site.size_table());
 
     let artifacts = workspace.target_dir.join("e2e-artifacts");
+    let scratch = ScratchDir::create(workspace, "e2e")?;
     let mut suite_env: Vec<(&str, String)> = env.to_vec();
+    suite_env.push(scratch.tmpdir_variable());
     suite_env.push(("YCORD_SITE_DIR", site.root.to_string_lossy().into_owned()));
     suite_env.push((
         "YCORD_E2E_ARTIFACTS",

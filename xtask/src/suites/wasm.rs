@@ -8,6 +8,7 @@ use anyhow::{bail, Result};
 use crate::outcome::StepResult;
 use crate::prereqs::wasm::WASM_TARGET;
 use crate::process;
+use crate::scratch::ScratchDir;
 use crate::services::ycord::TestYcord;
 use crate::workspace::Workspace;
 
@@ -26,6 +27,8 @@ pub fn run(workspace: &Workspace, env: &[(&str, String)]) -> Result<StepResult> 
         );
     }
     let server = TestYcord::start(&binary)?;
+    let scratch = ScratchDir::create(workspace, "wasm")?;
+    let (tmpdir, tmpdir_value) = scratch.tmpdir_variable();
     let mut args = vec!["test", "--target", WASM_TARGET, "--tests"];
     for name in CRATES {
         args.extend(["-p", name]);
@@ -34,10 +37,12 @@ pub fn run(workspace: &Workspace, env: &[(&str, String)]) -> Result<StepResult> 
     command
         .envs(env.iter().map(|(name, value)| (name, value)))
         // Read by the tests at build time: the URL changes every run, so they rebuild.
-        .env("YCORD_TEST_WS_URL", server.url());
+        .env("YCORD_TEST_WS_URL", server.url())
+        .env(tmpdir, tmpdir_value);
     let (passed, counts) =
         process::run_counting(&mut command, Some(SUITE_TIMEOUT), super::rust::count_line)?;
     drop(server);
+    drop(scratch);
     Ok(StepResult {
         passed,
         counts: Some(counts),
