@@ -74,13 +74,8 @@ pub fn CollabTextarea(
             let value = event.target().get_string(txn);
             if let Some(el) = node_ref.get_untracked() {
                 let selection = read_selection(&el);
-                let collapsed = selection.start == selection.end;
-                let start = map_position(selection.start, &delta, true);
-                let end = if collapsed {
-                    start
-                } else {
-                    map_position(selection.end, &delta, false)
-                };
+                let (start, end) =
+                    selection.map(|p, stick_right| map_position(p, &delta, stick_right));
                 el.set_value(&value);
                 selection.restore(&el, start, end);
             }
@@ -198,37 +193,20 @@ fn end_composition(
     };
     let value = el.value();
     let selection = read_selection(el);
-    let collapsed = selection.start == selection.end;
     let edit = utf16_splice_near(&state.value, &value, composition.start, composition.end);
     let (start, end) = match edit {
         Some(splice) => {
             let rebased = Rebased::new(splice, composition.held);
-            let start = rebased.map_position(selection.start, true);
-            let end = if collapsed {
-                start
-            } else {
-                rebased.map_position(selection.end, false)
-            };
+            let moved = selection.map(|p, stick_right| rebased.map_position(p, stick_right));
             apply(doc, text, rebased);
-            (start, end)
+            moved
         }
-        None => {
-            let map = |p, stick_right| {
-                composition
-                    .held
-                    .iter()
-                    .fold(p, |p, d| map_position(p, d, stick_right))
-            };
-            let start = map(selection.start, true);
-            (
-                start,
-                if collapsed {
-                    start
-                } else {
-                    map(selection.end, false)
-                },
-            )
-        }
+        None => selection.map(|p, stick_right| {
+            composition
+                .held
+                .iter()
+                .fold(p, |p, d| map_position(p, d, stick_right))
+        }),
     };
     let now = text.get_string(&doc.transact());
     if now != value {
@@ -255,6 +233,18 @@ fn read_selection(el: &web_sys::HtmlTextAreaElement) -> Selection {
 }
 
 impl Selection {
+    /// Where the selection's ends move, given how a position moves (`stick_right` as in
+    /// [`map_position`]). The start sticks right and the end left, so text inserted at the edge
+    /// of a selection stays outside it; a caret stays one caret.
+    fn map(&self, map: impl Fn(u32, bool) -> u32) -> (u32, u32) {
+        let start = map(self.start, true);
+        if self.start == self.end {
+            (start, start)
+        } else {
+            (start, map(self.end, false))
+        }
+    }
+
     fn restore(&self, el: &web_sys::HtmlTextAreaElement, start: u32, end: u32) {
         let _ = match &self.direction {
             Some(direction) => el.set_selection_range_with_direction(start, end, direction),
