@@ -5,26 +5,18 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { resources } from '../support/resources.mjs'
-import { startStack, uniqueRoom } from './support/stack.mjs'
-import { launchBrowser, openUser, screenshot, valueOf, waitInPage } from './support/browser.mjs'
+import { openSyncedEditors } from './support/editors.mjs'
+import { screenshot, valueOf, waitForValue, waitInPage } from './support/browser.mjs'
 
 const TEXT = 'textarea.text'
 
 test('an IME composition in the editor survives remote typing', { timeout: 90000 }, async t => {
   const own = resources(t)
-  const stack = await startStack(own, 'editor-ime')
-  const browser = await launchBrowser(own)
-  const room = uniqueRoom('editor-ime')
-  const alice = await openUser(own, browser, stack.url('editor', { room, name: 'Alice' }), t)
-  const bob = await openUser(own, browser, stack.url('editor', { room, name: 'Bob' }), t)
-  for (const [who, user] of [['Alice', alice], ['Bob', bob]]) {
-    await waitInPage(user.page, `${who}'s page synced`, () => document.body.dataset.syncedMs)
-  }
+  const [alice, bob] = await openSyncedEditors(own, t, 'editor-ime', ['Alice', 'Bob'])
 
   await bob.page.locator(TEXT).click()
   await bob.page.keyboard.type('Bob: ')
-  await waitInPage(alice.page, "Bob's first text at Alice",
-    expected => document.querySelector('textarea.text')?.value === expected, 'Bob: ')
+  await waitForValue(alice.page, "Bob's first text at Alice", TEXT, 'Bob: ')
 
   await alice.page.locator(TEXT).click()
   await alice.page.keyboard.press('Control+Home')
@@ -56,8 +48,7 @@ test('an IME composition in the editor survives remote typing', { timeout: 90000
 
   const expected = '日本Bob: hello'
   for (const [who, user] of [['Alice', alice], ['Bob', bob]]) {
-    await waitInPage(user.page, `both people's text at ${who}`,
-      expected => document.querySelector('textarea.text')?.value === expected, expected)
+    await waitForValue(user.page, `both people's text at ${who}`, TEXT, expected)
   }
   assert.deepEqual(await alice.page.evaluate(() => window.compositionEvents),
     ['compositionstart', 'compositionend'], 'one composition, ended by its commit only')
@@ -66,7 +57,6 @@ test('an IME composition in the editor survives remote typing', { timeout: 90000
 
   // She goes on typing after her text.
   await alice.page.keyboard.type('!')
-  await waitInPage(bob.page, "Alice's next keystroke at Bob",
-    expected => document.querySelector('textarea.text')?.value === expected, '日本!Bob: hello')
+  await waitForValue(bob.page, "Alice's next keystroke at Bob", TEXT, '日本!Bob: hello')
   await screenshot(alice.page, 'editor-ime-alice')
 })

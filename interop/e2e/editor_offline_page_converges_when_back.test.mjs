@@ -4,25 +4,17 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { resources } from '../support/resources.mjs'
-import { startStack, uniqueRoom } from './support/stack.mjs'
-import { launchBrowser, openUser, screenshot, valueOf, waitInPage } from './support/browser.mjs'
+import { openSyncedEditors } from './support/editors.mjs'
+import { screenshot, valueOf, waitForValue, waitInPage } from './support/browser.mjs'
 
 const TEXT = 'textarea.text'
 
 test('an editor page that was offline converges with every character kept', { timeout: 90000 }, async t => {
   const own = resources(t)
-  const stack = await startStack(own, 'editor-offline')
-  const browser = await launchBrowser(own)
-  const room = uniqueRoom('editor-offline')
-  const online = await openUser(own, browser, stack.url('editor', { room, name: 'Online' }), t)
-  const offline = await openUser(own, browser, stack.url('editor', { room, name: 'Offline' }), t)
-  for (const user of [online, offline]) {
-    await waitInPage(user.page, 'page synced', () => document.body.dataset.syncedMs)
-  }
+  const [online, offline] = await openSyncedEditors(own, t, 'editor-offline', ['Online', 'Offline'])
   await online.page.locator(TEXT).click()
   await online.page.keyboard.type('[middle]')
-  await waitInPage(offline.page, 'the first text at the other page',
-    () => document.querySelector('textarea.text')?.value === '[middle]')
+  await waitForValue(offline.page, 'the first text at the other page', TEXT, '[middle]')
 
   await offline.context.setOffline(true)
   await waitInPage(offline.page, 'the page noticing it is offline',
@@ -41,8 +33,7 @@ test('an editor page that was offline converges with every character kept', { ti
   await offline.context.setOffline(false)
   const expected = 'written offline ✈ [middle] written online 🌐'
   for (const [who, user] of [['the page that was offline', offline], ['the page that stayed online', online]]) {
-    await waitInPage(user.page, `both edits at ${who}`,
-      expected => document.querySelector('textarea.text')?.value === expected, expected)
+    await waitForValue(user.page, `both edits at ${who}`, TEXT, expected)
   }
   await waitInPage(offline.page, 'the page synced again',
     () => document.querySelector('.ycord-sync-status')?.dataset.status === 'synced')

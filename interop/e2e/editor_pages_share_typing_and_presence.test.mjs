@@ -4,33 +4,24 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { resources } from '../support/resources.mjs'
-import { startStack, uniqueRoom } from './support/stack.mjs'
-import { launchBrowser, openUser, screenshot, valueOf, waitInPage } from './support/browser.mjs'
+import { openSyncedEditors } from './support/editors.mjs'
+import { screenshot, valueOf, waitForValue, waitInPage } from './support/browser.mjs'
 
 const TEXT = 'textarea.text'
 
 test('two editor pages on one room share typing and presence', { timeout: 90000 }, async t => {
   const own = resources(t)
-  const stack = await startStack(own, 'editor-presence')
-  const browser = await launchBrowser(own)
-  const room = uniqueRoom('editor-presence')
-  const alice = await openUser(own, browser, stack.url('editor', { room, name: 'Alice' }), t)
-  const bob = await openUser(own, browser, stack.url('editor', { room, name: 'Bob' }), t)
-  for (const [who, user] of [['Alice', alice], ['Bob', bob]]) {
-    await waitInPage(user.page, `${who}'s page synced`, () => document.body.dataset.syncedMs)
-  }
+  const [alice, bob] = await openSyncedEditors(own, t, 'editor-presence', ['Alice', 'Bob'])
 
   await alice.page.locator(TEXT).click()
   await alice.page.keyboard.type('Hello from Alice 👋\n')
-  await waitInPage(bob.page, "Alice's text at Bob",
-    expected => document.querySelector('textarea.text')?.value === expected, 'Hello from Alice 👋\n')
+  await waitForValue(bob.page, "Alice's text at Bob", TEXT, 'Hello from Alice 👋\n')
 
   await bob.page.locator(TEXT).click()
   await bob.page.keyboard.press('Control+End')
   await bob.page.keyboard.type('and Bob, 中文 too')
   const expected = 'Hello from Alice 👋\nand Bob, 中文 too'
-  await waitInPage(alice.page, "Bob's text at Alice",
-    expected => document.querySelector('textarea.text')?.value === expected, expected)
+  await waitForValue(alice.page, "Bob's text at Alice", TEXT, expected)
   assert.equal(await valueOf(bob.page, TEXT), expected)
 
   // Presence: each lists the other, and draws the other's caret where it is.
@@ -57,11 +48,9 @@ test('two editor pages on one room share typing and presence', { timeout: 90000 
   const undo = bob.page.locator('button.undo')
   while (await undo.isEnabled()) await undo.click()
   for (const [who, user] of [['Bob', bob], ['Alice', alice]]) {
-    await waitInPage(user.page, `Bob's edits undone at ${who}`,
-      expected => document.querySelector('textarea.text')?.value === expected, 'Hello from Alice 👋\n')
+    await waitForValue(user.page, `Bob's edits undone at ${who}`, TEXT, 'Hello from Alice 👋\n')
   }
   const redo = bob.page.locator('button.redo')
   while (await redo.isEnabled()) await redo.click()
-  await waitInPage(alice.page, "Bob's edits redone at Alice",
-    expected => document.querySelector('textarea.text')?.value === expected, expected)
+  await waitForValue(alice.page, "Bob's edits redone at Alice", TEXT, expected)
 })

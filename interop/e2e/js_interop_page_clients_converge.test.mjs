@@ -4,7 +4,7 @@
 import { test } from 'node:test'
 import { resources } from '../support/resources.mjs'
 import { startStack, uniqueRoom } from './support/stack.mjs'
-import { launchBrowser, openUser, screenshot, waitInPage } from './support/browser.mjs'
+import { launchBrowser, openUser, screenshot, waitForValue, waitInPage } from './support/browser.mjs'
 
 const JS = '#js-client textarea'
 const YCORD = '#ycord-client textarea'
@@ -21,18 +21,14 @@ test('the JS client and the ycord client of the interop page converge', { timeou
 
   await page.locator(JS).click()
   await page.keyboard.type('typed in JavaScript 🟨')
-  await waitInPage(page, 'the JS text in the ycord textarea',
-    ([selector, expected]) => document.querySelector(selector)?.value === expected,
-    [YCORD, 'typed in JavaScript 🟨'])
+  await waitForValue(page, 'the JS text in the ycord textarea', YCORD, 'typed in JavaScript 🟨')
 
   await page.locator(YCORD).click()
   await page.keyboard.press('Control+Home')
   await page.keyboard.type('typed in Rust 🦀, ')
   const expected = 'typed in Rust 🦀, typed in JavaScript 🟨'
   for (const selector of [JS, YCORD]) {
-    await waitInPage(page, `both edits in ${selector}`,
-      ([selector, expected]) => document.querySelector(selector)?.value === expected,
-      [selector, expected])
+    await waitForValue(page, `both edits in ${selector}`, selector, expected)
   }
   await screenshot(page, 'js-interop')
 })

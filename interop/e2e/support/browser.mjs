@@ -71,6 +71,12 @@ export async function waitInPage (page, what, predicate, arg) {
   }
 }
 
+/** Waits until the textarea matching `selector` holds exactly `expected`; a failure names `what`. */
+export function waitForValue (page, what, selector, expected) {
+  return waitInPage(page, what,
+    ([selector, expected]) => document.querySelector(selector)?.value === expected, [selector, expected])
+}
+
 /** The value of the textarea matching `selector`. */
 export function valueOf (page, selector) {
   return page.locator(selector).inputValue()
