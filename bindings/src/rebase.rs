@@ -151,6 +151,16 @@ mod tests {
         String::from_utf16(&out).unwrap()
     }
 
+    /// The user edits `base` into `edited` while the peers' `remote` deltas apply to `base`:
+    /// the document after the peers' changes, and the user's edit rebased onto it.
+    fn rebase(base: &str, edited: &str, remote: Vec<Vec<TextDelta>>) -> (String, Rebased) {
+        let now = remote.iter().fold(base.to_owned(), |t, d| apply(&t, d));
+        (
+            now,
+            Rebased::new(utf16_splice(base, edited).unwrap(), remote),
+        )
+    }
+
     fn apply_rebased(text: &str, r: &Rebased) -> String {
         let mut units: Vec<u16> = text.encode_utf16().collect();
         for &(s, e) in r.deletes.iter().rev() {
@@ -194,9 +204,8 @@ mod tests {
             vec![Insert("big ".into())],
             vec![Retain(15), Insert("!".into())],
         ];
-        let now = remote.iter().fold(base.to_owned(), |t, d| apply(&t, d));
+        let (now, r) = rebase(base, edited, remote);
         assert_eq!(now, "big hello world!");
-        let r = Rebased::new(utf16_splice(base, edited).unwrap(), remote);
         assert_eq!(apply_rebased(&now, &r), "big hello 日本world!");
         // The caret after the composed text stays after it; one before the edit stays put.
         assert_eq!(r.map_position(8, true), 4 + 8);
@@ -211,9 +220,8 @@ mod tests {
         let edited = "one 2 three";
         // Meanwhile a peer put "X" in the middle of "two".
         let remote = vec![vec![Retain(5), Insert("X".into())]];
-        let now = apply(base, &remote[0]);
+        let (now, r) = rebase(base, edited, remote);
         assert_eq!(now, "one tXwo three");
-        let r = Rebased::new(utf16_splice(base, edited).unwrap(), remote);
         assert_eq!(r.deletes, vec![(4, 5), (6, 8)]);
         assert_eq!(apply_rebased(&now, &r), "one 2X three");
         assert_eq!(
@@ -228,9 +236,8 @@ mod tests {
         let base = "abcdef";
         let edited = "abXYef"; // "cd" replaced by "XY"
         let remote = vec![vec![Retain(1), Delete(4)]]; // peer deleted "bcde"
-        let now = apply(base, &remote[0]);
+        let (now, r) = rebase(base, edited, remote);
         assert_eq!(now, "af");
-        let r = Rebased::new(utf16_splice(base, edited).unwrap(), remote);
         assert!(r.deletes.is_empty());
         assert_eq!(apply_rebased(&now, &r), "aXYf");
         assert_eq!(

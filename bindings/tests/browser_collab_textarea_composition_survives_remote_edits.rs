@@ -9,6 +9,7 @@ use browser::{
     compose, end_composition, fire_input_event, mount_textarea, start_composition, sync, Mounted,
 };
 use wasm_bindgen_test::*;
+use web_sys::HtmlTextAreaElement;
 use ycord_provider::new_doc;
 use yrs::{Doc, GetString, Text, TextRef, Transact};
 
@@ -37,24 +38,39 @@ impl Editing {
             mounted,
         }
     }
+
+    fn textarea(&self) -> &HtmlTextAreaElement {
+        &self.mounted.textarea
+    }
+
+    /// The text of the document the textarea is bound to.
+    fn document(&self) -> String {
+        self.text.get_string(&self.local.transact())
+    }
+
+    /// The peer's replica edits its text (each `transact_mut` in `edit` is one remote change),
+    /// then its changes reach the bound document.
+    fn peer_edits(&self, edit: impl FnOnce(&Doc, &TextRef)) {
+        edit(&self.remote, &self.remote.get_or_insert_text("t"));
+        sync(&self.remote, &self.local);
+    }
 }
 
 #[wasm_bindgen_test]
 fn remote_edits_wait_for_the_composition_and_the_composed_text_keeps_its_place() {
     let editing = Editing::new("hello world");
-    let (local, remote, text) = (&editing.local, &editing.remote, &editing.text);
-    let ta = &editing.mounted.textarea;
+    let ta = editing.textarea();
     ta.set_selection_range(6, 6).unwrap(); // in front of "world"
 
     start_composition(ta);
     compose(ta, 6, 6, "に");
     // A peer adds a prefix and a suffix mid-composition.
-    let r = remote.get_or_insert_text("t");
-    r.insert(&mut remote.transact_mut(), 0, "big ");
-    r.insert(&mut remote.transact_mut(), 15, "!");
-    sync(remote, local);
+    editing.peer_edits(|doc, r| {
+        r.insert(&mut doc.transact_mut(), 0, "big ");
+        r.insert(&mut doc.transact_mut(), 15, "!");
+    });
     assert_eq!(
-        text.get_string(&local.transact()),
+        editing.document(),
         "big hello world!",
         "the document has the peer's edits and not the unfinished composition"
     );
@@ -66,58 +82,60 @@ fn remote_edits_wait_for_the_composition_and_the_composed_text_keeps_its_place()
 
     compose(ta, 6, 7, "日本");
     end_composition(ta);
-    assert_eq!(text.get_string(&local.transact()), "big hello 日本world!");
+    assert_eq!(editing.document(), "big hello 日本world!");
     assert_eq!(ta.value(), "big hello 日本world!");
     let caret = ta.selection_start().unwrap().unwrap();
     assert_eq!(ta.selection_end().unwrap().unwrap(), caret);
     assert_eq!(caret, 12, "the caret stays right after the composed text");
 
-    sync(local, remote);
-    assert_eq!(r.get_string(&remote.transact()), "big hello 日本world!");
+    let remote = &editing.remote;
+    sync(&editing.local, remote);
+    assert_eq!(
+        remote
+            .get_or_insert_text("t")
+            .get_string(&remote.transact()),
+        "big hello 日本world!"
+    );
 }
 
 #[wasm_bindgen_test]
 fn a_peer_insertion_inside_a_replaced_word_survives_the_composition() {
     let editing = Editing::new("one two three");
-    let (local, remote, text) = (&editing.local, &editing.remote, &editing.text);
-    let ta = &editing.mounted.textarea;
+    let ta = editing.textarea();
 
     // A phone keyboard composes over the word before the caret: "two" becomes "2".
     ta.set_selection_range(7, 7).unwrap();
     start_composition(ta);
     compose(ta, 4, 7, "2");
-    let r = remote.get_or_insert_text("t");
-    r.insert(&mut remote.transact_mut(), 5, "X");
-    r.remove_range(&mut remote.transact_mut(), 0, 4);
-    sync(remote, local);
+    editing.peer_edits(|doc, r| {
+        r.insert(&mut doc.transact_mut(), 5, "X");
+        r.remove_range(&mut doc.transact_mut(), 0, 4);
+    });
     assert_eq!(ta.value(), "one 2 three");
     end_composition(ta);
 
-    assert_eq!(text.get_string(&local.transact()), "2X three");
+    assert_eq!(editing.document(), "2X three");
     assert_eq!(ta.value(), "2X three");
     assert_eq!(ta.selection_start().unwrap().unwrap(), 1);
 
     // Typing after the composition is an ordinary edit again.
     browser::type_text(ta, "!");
-    assert_eq!(text.get_string(&local.transact()), "2!X three");
+    assert_eq!(editing.document(), "2!X three");
 }
 
 #[wasm_bindgen_test]
 fn a_character_composed_beside_the_same_character_stays_where_it_was_typed() {
     let editing = Editing::new("hello world");
-    let (local, remote, text) = (&editing.local, &editing.remote, &editing.text);
-    let ta = &editing.mounted.textarea;
+    let ta = editing.textarea();
     ta.set_selection_range(6, 6).unwrap(); // in front of "world"
 
     start_composition(ta);
     compose(ta, 6, 6, "w");
     // The peer types right after the existing "w".
-    let r = remote.get_or_insert_text("t");
-    r.insert(&mut remote.transact_mut(), 7, "X");
-    sync(remote, local);
+    editing.peer_edits(|doc, r| r.insert(&mut doc.transact_mut(), 7, "X"));
     end_composition(ta);
 
-    assert_eq!(text.get_string(&local.transact()), "hello wwXorld");
+    assert_eq!(editing.document(), "hello wwXorld");
     assert_eq!(ta.value(), "hello wwXorld");
     assert_eq!(ta.selection_start().unwrap().unwrap(), 7);
 }
@@ -126,8 +144,7 @@ fn a_character_composed_beside_the_same_character_stays_where_it_was_typed() {
 fn text_committed_before_the_last_input_is_taken_once() {
     // Safari's order: `compositionend`, then an `input` that is no longer composing.
     let editing = Editing::new("");
-    let (doc, text) = (&editing.local, &editing.text);
-    let ta = &editing.mounted.textarea;
+    let ta = editing.textarea();
 
     start_composition(ta);
     compose(ta, 0, 0, "に");
@@ -136,27 +153,24 @@ fn text_committed_before_the_last_input_is_taken_once() {
     end_composition(ta);
     fire_input_event(ta, false);
 
-    assert_eq!(text.get_string(&doc.transact()), "日本");
+    assert_eq!(editing.document(), "日本");
     assert_eq!(ta.value(), "日本");
 }
 
 #[wasm_bindgen_test]
 fn a_cancelled_composition_shows_the_remote_edits_it_held_back() {
     let editing = Editing::new("abc");
-    let (local, remote, text) = (&editing.local, &editing.remote, &editing.text);
-    let ta = &editing.mounted.textarea;
+    let ta = editing.textarea();
 
     start_composition(ta);
     compose(ta, 3, 3, "k");
-    let r = remote.get_or_insert_text("t");
-    r.insert(&mut remote.transact_mut(), 0, "12");
-    sync(remote, local);
+    editing.peer_edits(|doc, r| r.insert(&mut doc.transact_mut(), 0, "12"));
     assert_eq!(ta.value(), "abck");
     // Escape: the input method takes its text back.
     compose(ta, 3, 4, "");
     end_composition(ta);
 
-    assert_eq!(text.get_string(&local.transact()), "12abc");
+    assert_eq!(editing.document(), "12abc");
     assert_eq!(ta.value(), "12abc");
     assert_eq!(ta.selection_start().unwrap().unwrap(), 5);
 }
@@ -164,21 +178,18 @@ fn a_cancelled_composition_shows_the_remote_edits_it_held_back() {
 #[wasm_bindgen_test]
 fn an_input_that_is_not_composing_ends_a_composition_that_never_ended() {
     let editing = Editing::new("");
-    let (local, remote, text) = (&editing.local, &editing.remote, &editing.text);
-    let ta = &editing.mounted.textarea;
+    let ta = editing.textarea();
 
     start_composition(ta);
     compose(ta, 0, 0, "が");
-    let r = remote.get_or_insert_text("t");
-    r.insert(&mut remote.transact_mut(), 0, "peer ");
-    sync(remote, local);
+    editing.peer_edits(|doc, r| r.insert(&mut doc.transact_mut(), 0, "peer "));
     // No `compositionend`: the next ordinary input must not stay ignored.
     ta.set_selection_range(1, 1).unwrap();
     browser::replace_selection(ta, "!");
     fire_input_event(ta, false);
 
-    assert_eq!(text.get_string(&local.transact()), "peer が!");
+    assert_eq!(editing.document(), "peer が!");
     assert_eq!(ta.value(), "peer が!");
     browser::type_text(ta, "?");
-    assert_eq!(text.get_string(&local.transact()), "peer が!?");
+    assert_eq!(editing.document(), "peer が!?");
 }
