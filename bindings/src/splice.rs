@@ -60,7 +60,12 @@ fn utf16_splice_around(old: &str, new: &str, start: u32, end: u32) -> Option<Spl
         prefix_units += a.len_utf16() as u32;
     }
     let (old_rest, new_rest) = (&old[prefix_bytes..], &new[prefix_bytes..]);
-    let max_suffix = (old.encode_utf16().count() as u32).saturating_sub(end);
+    // With `end` at 0 any suffix is allowed; skipping the count keeps a plain diff (run on
+    // every keystroke) at one pass over the text.
+    let max_suffix = match end {
+        0 => u32::MAX,
+        _ => (old.encode_utf16().count() as u32).saturating_sub(end),
+    };
     let mut suffix_bytes = 0usize;
     let mut suffix_units = 0u32;
     for (a, b) in old_rest.chars().rev().zip(new_rest.chars().rev()) {
