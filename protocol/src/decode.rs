@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::AwarenessUpdate;
-use yrs::{ClientID, StateVector};
+use yrs::StateVector;
 
 use crate::error::DecodeError;
 use crate::message::{AuthMessage, Message, SyncMessage};
-use crate::MAX_CLIENT_ID;
+use crate::reader::Reader;
 
 /// Decodes every message of a frame.
 ///
@@ -22,8 +22,8 @@ use crate::MAX_CLIENT_ID;
 /// # Errors
 /// [`DecodeError`] when the frame is empty, ends inside a message, names an unknown message
 /// type, or carries an invalid state vector or awareness update. Update payloads are returned
-/// as raw bytes: validating them means decoding them with yrs, which the caller does when it
-/// applies them.
+/// as raw bytes: the caller validates them with [`crate::validate_update_v1`] before they
+/// reach a document.
 pub fn decode_frame(frame: &[u8]) -> Result<Vec<Message<'_>>, DecodeError> {
     if frame.is_empty() {
         return Err(DecodeError::Empty);
@@ -120,102 +120,6 @@ fn read_awareness_update(reader: &mut Reader<'_>) -> Result<AwarenessUpdate, Dec
         );
     }
     Ok(AwarenessUpdate { clients })
-}
-
-/// A cursor over lib0-encoded bytes that names the field it was reading when it fails.
-struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn new(buf: &'a [u8]) -> Self {
-        Reader { buf, pos: 0 }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.pos == self.buf.len()
-    }
-
-    fn remaining(&self) -> usize {
-        self.buf.len() - self.pos
-    }
-
-    fn expect_end(&self, field: &'static str) -> Result<(), DecodeError> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(DecodeError::malformed(
-                field,
-                format!("{} unexpected trailing bytes", self.remaining()),
-            ))
-        }
-    }
-
-    /// lib0 `varUint`: 7 bits per byte, least significant first, high bit = continue.
-    fn var_uint(&mut self, field: &'static str) -> Result<u64, DecodeError> {
-        let mut value: u64 = 0;
-        let mut shift = 0u32;
-        loop {
-            let Some(&byte) = self.buf.get(self.pos) else {
-                return Err(DecodeError::Truncated { field });
-            };
-            self.pos += 1;
-            let bits = u64::from(byte & 0x7f);
-            if shift >= 64 || (shift > 0 && bits >> (64 - shift) != 0) {
-                return Err(DecodeError::malformed(field, "varint overflows 64 bits"));
-            }
-            value |= bits << shift;
-            if byte & 0x80 == 0 {
-                return Ok(value);
-            }
-            shift += 7;
-        }
-    }
-
-    fn var_u32(&mut self, field: &'static str) -> Result<u32, DecodeError> {
-        let value = self.var_uint(field)?;
-        u32::try_from(value)
-            .map_err(|_| DecodeError::malformed(field, format!("{value} exceeds 32 bits")))
-    }
-
-    /// A count of items that each need at least `min_item_len` bytes; checked against what is
-    /// left so that the count can size an allocation safely.
-    fn var_len(&mut self, field: &'static str, min_item_len: usize) -> Result<usize, DecodeError> {
-        let len = self.var_uint(field)?;
-        let fits = usize::try_from(len)
-            .ok()
-            .filter(|len| len.saturating_mul(min_item_len) <= self.remaining());
-        fits.ok_or(DecodeError::Truncated { field })
-    }
-
-    fn client_id(&mut self, field: &'static str) -> Result<ClientID, DecodeError> {
-        let id = self.var_uint(field)?;
-        if id > MAX_CLIENT_ID {
-            return Err(DecodeError::malformed(
-                field,
-                format!("{id} is above 2^53 - 1"),
-            ));
-        }
-        Ok(ClientID::new(id))
-    }
-
-    fn var_bytes(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
-        let len = self.var_uint(field)?;
-        let end = usize::try_from(len)
-            .ok()
-            .and_then(|len| self.pos.checked_add(len))
-            .filter(|&end| end <= self.buf.len())
-            .ok_or(DecodeError::Truncated { field })?;
-        let bytes = &self.buf[self.pos..end];
-        self.pos = end;
-        Ok(bytes)
-    }
-
-    fn var_string(&mut self, field: &'static str) -> Result<&'a str, DecodeError> {
-        let bytes = self.var_bytes(field)?;
-        std::str::from_utf8(bytes).map_err(|err| DecodeError::malformed(field, err.to_string()))
-    }
 }
 
 #[cfg(test)]

@@ -24,12 +24,15 @@ mod decode;
 pub mod encode;
 mod error;
 mod message;
+mod reader;
+mod update;
 
 pub use awareness::{AwarenessTimer, Expiry, EXPIRE_AFTER_MS, RENEW_AFTER_MS};
 pub use clock::ManualClock;
 pub use decode::{decode_awareness_update, decode_frame, decode_state_vector};
 pub use error::{DecodeError, DecodeErrorKind};
 pub use message::{AuthMessage, Message, MessageType, SyncMessage};
+pub use update::{validate_update_v1, ValidUpdate, MAX_ANY_DEPTH};
 
 /// Largest client id a Yjs peer can use (`Number.MAX_SAFE_INTEGER`); larger ids cannot
 /// round-trip through JavaScript and are rejected by the decoder.
