@@ -48,4 +48,4 @@ pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 #[cfg(not(target_arch = "wasm32"))]
 pub use sqlite::SqliteStore;
-pub use store::{DocInfo, DocStore, StoredUpdate};
+pub use store::{DocInfo, DocStore, QuarantinedUpdate, StoredUpdate};

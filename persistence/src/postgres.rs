@@ -2,17 +2,24 @@
 //! database they already run and back up.
 //!
 //! # Layout
-//! `ycord_updates(doc TEXT, seq BIGINT, data BYTEA, PRIMARY KEY (doc, seq))`, with `seq`
-//! drawn from the sequence `ycord_update_seq`: global, monotonic, never reused. Both are
-//! created on start (`IF NOT EXISTS`, under an advisory lock so servers starting together do
-//! not race) in the first schema of the connection's `search_path`; to keep ycord's tables in
+//! - `ycord_updates(doc TEXT, seq BIGINT, data BYTEA, PRIMARY KEY (doc, seq))`, the logs, with
+//!   `seq` drawn from the sequence `ycord_update_seq`: global, monotonic, never reused.
+//! - `ycord_quarantine(doc TEXT, seq BIGINT, data BYTEA, reason TEXT, quarantined_at BIGINT,
+//!   PRIMARY KEY (doc, seq))`, the updates taken out of a log because they could not be read,
+//!   with the `seq` they had there and the time they were moved by the database's clock
+//!   (milliseconds since the Unix epoch).
+//!
+//! All are created on start (`IF NOT EXISTS`, under an advisory lock so servers starting
+//! together do not race), so a database of an older ycord gains the tables it lacks; they
+//! live in the first schema of the connection's `search_path`. To keep ycord's tables in
 //! their own schema, create it and name it in the URL:
 //! `postgres://…/db?options=-c%20search_path%3Dycord`.
 //!
 //! # Connections
-//! Two connections: writes (appends, compaction, deletes) go through one at a time, so
-//! sequence numbers are committed in the order they are drawn; loads and listings use the
-//! other and run concurrently (pipelined). Every write is one SQL statement, hence one
+//! Two connections: writes (appends, compaction, deletes, moves into and deletes from the
+//! quarantine) go through one at a time, so sequence numbers are committed in the order they
+//! are drawn; loads, listings and quarantine reads use the other and run concurrently
+//! (pipelined). Every write is one SQL statement, hence one
 //! transaction and one commit, so it is durable when it returns as far as the server's
 //! `synchronous_commit` setting goes (on by default).
 //!
@@ -38,7 +45,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, NoTls, Statement};
 
 use crate::error::StoreError;
-use crate::store::{DocInfo, DocStore, StoredUpdate};
+use crate::store::{DocInfo, DocStore, QuarantinedUpdate, StoredUpdate};
 
 /// Longest wait for a new connection, unless the URL sets `connect_timeout`.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -55,6 +62,14 @@ const SCHEMA: &str = "
         doc  TEXT   NOT NULL,
         seq  BIGINT NOT NULL,
         data BYTEA  NOT NULL,
+        PRIMARY KEY (doc, seq)
+    );
+    CREATE TABLE IF NOT EXISTS ycord_quarantine (
+        doc            TEXT   NOT NULL,
+        seq            BIGINT NOT NULL,
+        data           BYTEA  NOT NULL,
+        reason         TEXT   NOT NULL,
+        quarantined_at BIGINT NOT NULL,
         PRIMARY KEY (doc, seq)
     );
 ";
@@ -89,9 +104,34 @@ const COMPACT: &str = "
     SELECT $1, max(seq), $3 FROM replaced HAVING count(*) > 0
 ";
 
-const DELETE: &str = "DELETE FROM ycord_updates WHERE doc = $1";
+/// Deletes a document's log and its quarantine.
+const DELETE: &str = "
+    WITH quarantine AS (DELETE FROM ycord_quarantine WHERE doc = $1)
+    DELETE FROM ycord_updates WHERE doc = $1
+";
+
+/// Moves the listed updates (`$2` seqs, `$3` reasons) of `$1` from its log to its
+/// quarantine; a seq not in the log matches nothing and is skipped. A seq listed twice is
+/// deleted, hence moved, once.
+const QUARANTINE: &str = "
+    WITH listed AS (
+        SELECT seq, reason FROM unnest($2::bigint[], $3::text[]) AS t (seq, reason)
+    ), moved AS (
+        DELETE FROM ycord_updates AS u USING listed
+        WHERE u.doc = $1 AND u.seq = listed.seq
+        RETURNING u.seq, u.data, listed.reason
+    )
+    INSERT INTO ycord_quarantine (doc, seq, data, reason, quarantined_at)
+    SELECT $1, seq, data, reason, floor(extract(epoch FROM now()) * 1000)::bigint FROM moved
+";
+
+const DELETE_QUARANTINED: &str = "DELETE FROM ycord_quarantine WHERE doc = $1 AND seq = $2";
 
 const LOAD: &str = "SELECT seq, data FROM ycord_updates WHERE doc = $1 ORDER BY seq";
+
+const QUARANTINED: &str = "
+    SELECT seq, data, reason, quarantined_at FROM ycord_quarantine WHERE doc = $1 ORDER BY seq
+";
 
 /// `COLLATE "C"` sorts by bytes, as Rust sorts `str`, whatever the database's locale.
 const LIST: &str = "
@@ -129,6 +169,8 @@ struct Writer {
     append: Statement,
     compact: Statement,
     delete: Statement,
+    quarantine: Statement,
+    delete_quarantined: Statement,
 }
 
 /// A read connection and its prepared statements.
@@ -136,6 +178,7 @@ struct Reader {
     client: Client,
     load: Statement,
     list: Statement,
+    quarantined: Statement,
 }
 
 impl PostgresStore {
@@ -223,11 +266,13 @@ impl Writer {
         })
         .await
         .map_err(|err| in_context("cannot create the ycord schema", err))?;
-        let (append, compact, delete) = within_timeout(async {
+        let (append, compact, delete, quarantine, delete_quarantined) = within_timeout(async {
             Ok((
                 client.prepare(APPEND).await?,
                 client.prepare(COMPACT).await?,
                 client.prepare(DELETE).await?,
+                client.prepare(QUARANTINE).await?,
+                client.prepare(DELETE_QUARANTINED).await?,
             ))
         })
         .await?;
@@ -236,6 +281,8 @@ impl Writer {
             append,
             compact,
             delete,
+            quarantine,
+            delete_quarantined,
         })
     }
 }
@@ -243,11 +290,20 @@ impl Writer {
 impl Reader {
     async fn connect(config: &Config) -> Result<Self, StoreError> {
         let client = open(config).await?;
-        let (load, list) = within_timeout(async {
-            Ok((client.prepare(LOAD).await?, client.prepare(LIST).await?))
+        let (load, list, quarantined) = within_timeout(async {
+            Ok((
+                client.prepare(LOAD).await?,
+                client.prepare(LIST).await?,
+                client.prepare(QUARANTINED).await?,
+            ))
         })
         .await?;
-        Ok(Reader { client, load, list })
+        Ok(Reader {
+            client,
+            load,
+            list,
+            quarantined,
+        })
     }
 }
 
@@ -331,6 +387,12 @@ fn to_sql_seq(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
+/// A `seq` from the caller as the stored `bigint` it names; `None` above `i64::MAX`, which
+/// no stored update has.
+fn exact_sql_seq(seq: u64) -> Option<i64> {
+    i64::try_from(seq).ok()
+}
+
 fn corrupt(what: &str, value: i64) -> StoreError {
     StoreError::Corrupt(format!("PostgreSQL: {what} {value} is negative"))
 }
@@ -412,6 +474,60 @@ impl DocStore for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    async fn quarantine(&self, doc: &str, updates: &[(u64, String)]) -> Result<(), StoreError> {
+        let (seqs, reasons): (Vec<i64>, Vec<&str>) = updates
+            .iter()
+            .filter_map(|(seq, reason)| Some((exact_sql_seq(*seq)?, reason.as_str())))
+            .unzip();
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        self.write(async |writer| {
+            writer
+                .client
+                .execute(&writer.quarantine, &[&doc, &seqs, &reasons])
+                .await
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn quarantined(&self, doc: &str) -> Result<Vec<QuarantinedUpdate>, StoreError> {
+        let rows = self
+            .read(async |reader| reader.client.query(&reader.quarantined, &[&doc]).await)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let seq: i64 = row.try_get(0).map_err(store_error)?;
+                let data: Vec<u8> = row.try_get(1).map_err(store_error)?;
+                let reason: String = row.try_get(2).map_err(store_error)?;
+                let at: i64 = row.try_get(3).map_err(store_error)?;
+                Ok(QuarantinedUpdate {
+                    seq: u64::try_from(seq).map_err(|_| corrupt("seq", seq))?,
+                    data: Bytes::from(data),
+                    reason,
+                    quarantined_at_ms: u64::try_from(at)
+                        .map_err(|_| corrupt("quarantine time", at))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_quarantined(&self, doc: &str, seq: u64) -> Result<bool, StoreError> {
+        let Some(seq) = exact_sql_seq(seq) else {
+            return Ok(false);
+        };
+        let deleted = self
+            .write(async |writer| {
+                writer
+                    .client
+                    .execute(&writer.delete_quarantined, &[&doc, &seq])
+                    .await
+            })
+            .await?;
+        Ok(deleted > 0)
     }
 }
 

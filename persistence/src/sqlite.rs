@@ -11,8 +11,8 @@
 //! - **Tooling.** The `sqlite3` shell opens the file: inspect rooms
 //!   (`SELECT doc, count(*) FROM ycord_updates GROUP BY doc`), take an online backup while the
 //!   server runs (`.backup` or `VACUUM INTO`), or repair by hand. redb has no such tool.
-//! - **Same shape as the PostgreSQL backend.** One `(doc, seq, data)` table, the same SQL, one
-//!   mental model for both.
+//! - **Same shape as the PostgreSQL backend.** The same `(doc, seq, data)` tables, the same
+//!   SQL, one mental model for both.
 //!
 //! The costs: a C library compiled into the binary (`rusqlite`'s `bundled` feature, so no
 //! system SQLite is needed), and while the store is open the database file `F` has two
@@ -21,16 +21,23 @@
 //! closes cleanly. redb would be a single file at all times.
 //!
 //! # Layout
-//! One table, `ycord_updates(seq INTEGER PRIMARY KEY AUTOINCREMENT, doc TEXT, data BLOB)`,
-//! with an index on `(doc, seq)` so loading a document is one index range scan. `seq` is the
-//! rowid: global, monotonic, never reused (`AUTOINCREMENT`). `PRAGMA user_version` holds the
-//! schema version.
+//! - `ycord_updates(seq INTEGER PRIMARY KEY AUTOINCREMENT, doc TEXT, data BLOB)`, the logs,
+//!   with an index on `(doc, seq)` so loading a document is one index range scan. `seq` is the
+//!   rowid: global, monotonic, never reused (`AUTOINCREMENT`).
+//! - `ycord_quarantine(doc TEXT, seq INTEGER, data BLOB, reason TEXT, quarantined_at INTEGER,
+//!   PRIMARY KEY (doc, seq))`, the updates taken out of a log because they could not be read,
+//!   with the `seq` they had there and the time they were moved (milliseconds since the Unix
+//!   epoch). Inspect them with `SELECT doc, seq, reason FROM ycord_quarantine`.
+//!
+//! `PRAGMA user_version` holds the schema version: 1 had only `ycord_updates`, 2 added
+//! `ycord_quarantine`. Opening a file migrates it to the current version; a file of a newer
+//! version is refused.
 //!
 //! # Threads
 //! `rusqlite` is blocking. Each operation runs on tokio's blocking pool
 //! ([`tokio::task::spawn_blocking`]) with one of two connections: a writer (appends,
-//! compaction, deletes) and a reader (loads, listing), so loads are not queued behind an
-//! fsync. Each sits behind a std mutex that is only taken on the blocking thread.
+//! compaction, deletes, moves into and deletes from the quarantine) and a reader (loads,
+//! listing, reading the quarantine), so loads are not queued behind an fsync. Each sits behind a std mutex that is only taken on the blocking thread.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -42,16 +49,18 @@ use bytes::Bytes;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::error::StoreError;
-use crate::store::{DocInfo, DocStore, StoredUpdate};
+use crate::store::{DocInfo, DocStore, QuarantinedUpdate, StoredUpdate};
 
-/// Version of the table layout, kept in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
+/// Version of the table layout, kept in `PRAGMA user_version`; see the module docs.
+const SCHEMA_VERSION: i64 = 2;
 
 /// How long an operation waits for a lock held by another connection (another process with
 /// the file open, such as the `sqlite3` shell) before it fails with
 /// [`StoreError::Unavailable`].
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The current layout. Every statement is `IF NOT EXISTS` and every version only adds
+/// tables, so running it on a file of any older version migrates that file.
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS ycord_updates (
         seq  INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -59,6 +68,22 @@ const SCHEMA: &str = "
         data BLOB NOT NULL
     );
     CREATE INDEX IF NOT EXISTS ycord_updates_by_doc ON ycord_updates (doc, seq);
+    CREATE TABLE IF NOT EXISTS ycord_quarantine (
+        doc            TEXT    NOT NULL,
+        seq            INTEGER NOT NULL,
+        data           BLOB    NOT NULL,
+        reason         TEXT    NOT NULL,
+        quarantined_at INTEGER NOT NULL,
+        PRIMARY KEY (doc, seq)
+    );
+";
+
+/// Copies one update into the quarantine, stamped with SQLite's clock (`'now'` is read once
+/// per statement, in whole milliseconds); copies nothing when it is not in the log.
+const QUARANTINE_COPY: &str = "
+    INSERT INTO ycord_quarantine (doc, seq, data, reason, quarantined_at)
+    SELECT doc, seq, data, ?3, CAST(round(unixepoch('subsec') * 1000) AS INTEGER)
+    FROM ycord_updates WHERE doc = ?1 AND seq = ?2
 ";
 
 /// Documents in one SQLite database file; the default store of `ycord`.
@@ -249,6 +274,12 @@ fn to_sql_seq(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
+/// A `seq` from the caller as the stored integer it names; `None` above `i64::MAX`, which no
+/// stored update has.
+fn exact_sql_seq(seq: u64) -> Option<i64> {
+    i64::try_from(seq).ok()
+}
+
 #[async_trait]
 impl DocStore for SqliteStore {
     async fn load(&self, doc: &str) -> Result<Vec<StoredUpdate>, StoreError> {
@@ -326,10 +357,15 @@ impl DocStore for SqliteStore {
     async fn delete(&self, doc: &str) -> Result<(), StoreError> {
         let doc = doc.to_owned();
         self.run(Role::Writer, move |connection| {
-            connection
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            transaction
                 .prepare_cached("DELETE FROM ycord_updates WHERE doc = ?1")?
                 .execute([&doc])?;
-            Ok(())
+            transaction
+                .prepare_cached("DELETE FROM ycord_quarantine WHERE doc = ?1")?
+                .execute([&doc])?;
+            transaction.commit()
         })
         .await
     }
@@ -349,6 +385,68 @@ impl DocStore for SqliteStore {
                 })
             })?;
             rows.collect()
+        })
+        .await
+    }
+
+    async fn quarantine(&self, doc: &str, updates: &[(u64, String)]) -> Result<(), StoreError> {
+        let doc = doc.to_owned();
+        let updates: Vec<(i64, String)> = updates
+            .iter()
+            .filter_map(|(seq, reason)| Some((exact_sql_seq(*seq)?, reason.clone())))
+            .collect();
+        if updates.is_empty() {
+            return Ok(());
+        }
+        self.run(Role::Writer, move |connection| {
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut copy = transaction.prepare_cached(QUARANTINE_COPY)?;
+                let mut remove = transaction
+                    .prepare_cached("DELETE FROM ycord_updates WHERE doc = ?1 AND seq = ?2")?;
+                for (seq, reason) in &updates {
+                    // A seq listed twice is copied once: the first removal takes it out
+                    // of the log the second copy reads from.
+                    copy.execute(params![doc, seq, reason])?;
+                    remove.execute(params![doc, seq])?;
+                }
+            }
+            transaction.commit()
+        })
+        .await
+    }
+
+    async fn quarantined(&self, doc: &str) -> Result<Vec<QuarantinedUpdate>, StoreError> {
+        let doc = doc.to_owned();
+        self.run(Role::Reader, move |connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT seq, data, reason, quarantined_at FROM ycord_quarantine \
+                 WHERE doc = ?1 ORDER BY seq",
+            )?;
+            let rows = statement.query_map([&doc], |row| {
+                Ok(QuarantinedUpdate {
+                    seq: to_seq(row.get(0)?)?,
+                    data: Bytes::from(row.get::<_, Vec<u8>>(1)?),
+                    reason: row.get(2)?,
+                    quarantined_at_ms: to_seq(row.get(3)?)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn delete_quarantined(&self, doc: &str, seq: u64) -> Result<bool, StoreError> {
+        let Some(seq) = exact_sql_seq(seq) else {
+            return Ok(false);
+        };
+        let doc = doc.to_owned();
+        self.run(Role::Writer, move |connection| {
+            let deleted = connection
+                .prepare_cached("DELETE FROM ycord_quarantine WHERE doc = ?1 AND seq = ?2")?
+                .execute(params![doc, seq])?;
+            Ok(deleted > 0)
         })
         .await
     }

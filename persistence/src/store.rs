@@ -27,6 +27,20 @@ pub struct DocInfo {
     pub bytes: u64,
 }
 
+/// A stored update taken out of its document's log because it could not be read, kept aside
+/// for inspection until someone deletes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantinedUpdate {
+    /// The sequence number it had in the log.
+    pub seq: u64,
+    /// The bytes exactly as they were stored.
+    pub data: Bytes,
+    /// Why it could not be read.
+    pub reason: String,
+    /// When it was quarantined, in milliseconds since the Unix epoch.
+    pub quarantined_at_ms: u64,
+}
+
 /// Durable storage for documents, shared by every room of a server.
 ///
 /// Every method is atomic: when it returns `Ok`, everything it wrote is durable (it survives
@@ -65,4 +79,17 @@ pub trait DocStore: Send + Sync + 'static {
 
     /// Every stored document with its update count and size, sorted by name.
     async fn list(&self) -> Result<Vec<DocInfo>, StoreError>;
+
+    /// Moves the updates of `doc` with the given sequence numbers out of its log into its
+    /// quarantine, each with the reason it could not be read, in one atomic step. A sequence
+    /// number no longer in the log (compacted or deleted meanwhile) is skipped. Afterwards
+    /// [`DocStore::load`] no longer returns those updates and [`DocStore::quarantined`] does.
+    async fn quarantine(&self, doc: &str, updates: &[(u64, String)]) -> Result<(), StoreError>;
+
+    /// The quarantined updates of `doc`, by sequence number; empty for an unknown document.
+    async fn quarantined(&self, doc: &str) -> Result<Vec<QuarantinedUpdate>, StoreError>;
+
+    /// Deletes one quarantined update for good; `false` when there was none with that number.
+    /// [`DocStore::delete`] removes a document's quarantine along with its log.
+    async fn delete_quarantined(&self, doc: &str, seq: u64) -> Result<bool, StoreError>;
 }

@@ -9,6 +9,7 @@
 
 mod backends;
 mod cases;
+mod clock;
 mod updates;
 
 mod sqlite;
@@ -57,4 +58,9 @@ every_backend!(
     delete_removes_only_that_document,
     appends_after_delete_start_a_new_log,
     list_reports_names_counts_and_bytes_in_name_order,
+    quarantined_updates_leave_the_log_and_keep_their_bytes_and_reason,
+    quarantine_skips_updates_no_longer_in_the_log,
+    deleting_a_document_deletes_its_quarantine,
+    compaction_leaves_the_quarantine_alone,
+    delete_quarantined_removes_one_update,
 );

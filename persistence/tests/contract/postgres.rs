@@ -6,6 +6,7 @@ use bytes::Bytes;
 use ycord_persistence::{DocStore, PostgresStore, StoreError};
 
 use crate::backends::pg;
+use crate::clock::now_ms;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_reconnects_after_its_connections_are_killed() {
@@ -130,6 +131,65 @@ async fn a_new_store_on_the_same_database_finds_everything() {
     let store = PostgresStore::connect(&schema.url(None)).await.unwrap();
     assert_eq!(store.load("a").await.unwrap(), loaded);
     assert_eq!(store.list().await.unwrap(), listed);
+    drop(store);
+    schema.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_from_before_the_quarantine_gains_it_and_keeps_its_rows() {
+    let schema = pg::Schema::create().await;
+    // The layout before the quarantine existed, with one document in it.
+    let admin = pg::admin().await;
+    admin
+        .batch_execute(&format!(
+            "SET search_path TO {name};
+             CREATE SEQUENCE ycord_update_seq AS BIGINT;
+             CREATE TABLE ycord_updates (
+                 doc  TEXT   NOT NULL,
+                 seq  BIGINT NOT NULL,
+                 data BYTEA  NOT NULL,
+                 PRIMARY KEY (doc, seq)
+             );
+             INSERT INTO ycord_updates (doc, seq, data)
+             VALUES ('room', nextval('ycord_update_seq'), '\\x0102'),
+                    ('room', nextval('ycord_update_seq'), '\\x0304');",
+            name = schema.name()
+        ))
+        .await
+        .unwrap();
+
+    let store = PostgresStore::connect(&schema.url(None)).await.unwrap();
+    let loaded = store.load("room").await.unwrap();
+    let rows: Vec<(u64, &[u8])> = loaded.iter().map(|u| (u.seq, u.data.as_ref())).collect();
+    assert_eq!(rows, [(1, &[1, 2][..]), (2, &[3, 4][..])]);
+
+    let started = now_ms();
+    store
+        .quarantine("room", &[(1, "from before".to_owned())])
+        .await
+        .unwrap();
+    let window = started..=now_ms();
+    let quarantined = store.quarantined("room").await.unwrap();
+    assert_eq!(quarantined.len(), 1);
+    assert_eq!(
+        (
+            quarantined[0].seq,
+            quarantined[0].data.as_ref(),
+            quarantined[0].reason.as_str()
+        ),
+        (1, &[1, 2][..], "from before")
+    );
+    assert!(
+        window.contains(&quarantined[0].quarantined_at_ms),
+        "{} not in {window:?}",
+        quarantined[0].quarantined_at_ms
+    );
+    let next = store
+        .append("room", Bytes::from_static(b"\x00\x00"))
+        .await
+        .unwrap();
+    assert_eq!(next, 3, "the old sequence goes on");
+
     drop(store);
     schema.drop().await;
 }

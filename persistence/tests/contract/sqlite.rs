@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use ycord_persistence::{DocStore, SqliteStore, StoreError};
 
+use crate::clock::now_ms;
 use crate::updates::{snapshot_of, Editor};
 
 #[tokio::test]
@@ -121,6 +122,95 @@ async fn a_newer_schema_version_is_refused() {
     assert!(
         matches!(&err, StoreError::Corrupt(text) if text.contains("schema version 99")),
         "{err:?}"
+    );
+}
+
+/// The layout of schema version 1, as ycord created it before the quarantine existed.
+const SCHEMA_VERSION_1: &str = "
+    PRAGMA journal_mode = WAL;
+    CREATE TABLE ycord_updates (
+        seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc  TEXT NOT NULL,
+        data BLOB NOT NULL
+    );
+    CREATE INDEX ycord_updates_by_doc ON ycord_updates (doc, seq);
+    PRAGMA user_version = 1;
+";
+
+#[tokio::test]
+async fn a_version_1_database_migrates_and_keeps_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ycord.sqlite3");
+    let updates = Editor::new(9).type_text(3);
+    {
+        let old = rusqlite::Connection::open(&path).unwrap();
+        old.execute_batch(SCHEMA_VERSION_1).unwrap();
+        for (doc, data) in [
+            ("room", &updates[0]),
+            ("gone", &updates[1]),
+            ("room", &updates[2]),
+        ] {
+            old.execute(
+                "INSERT INTO ycord_updates (doc, data) VALUES (?1, ?2)",
+                rusqlite::params![doc, data],
+            )
+            .unwrap();
+        }
+        // The last seq version 1 handed out, of a document deleted since.
+        old.execute("DELETE FROM ycord_updates WHERE doc = 'gone'", [])
+            .unwrap();
+    }
+
+    let store = SqliteStore::open(&path).unwrap();
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    let loaded = store.load("room").await.unwrap();
+    assert_eq!(
+        loaded
+            .iter()
+            .map(|u| (u.seq, u.data.as_ref()))
+            .collect::<Vec<_>>(),
+        [(1, &updates[0][..]), (3, &updates[2][..])]
+    );
+    assert_eq!(store.list().await.unwrap().len(), 1);
+    let next = store
+        .append("room", Bytes::from_static(b"\x00\x00"))
+        .await
+        .unwrap();
+    assert_eq!(next, 4, "seqs of version 1 are never reused");
+
+    // The quarantine works on the migrated file, and survives reopening it.
+    let started = now_ms();
+    store
+        .quarantine("room", &[(1, "from version 1".to_owned())])
+        .await
+        .unwrap();
+    let window = started..=now_ms();
+    drop(store);
+    let store = SqliteStore::open(&path).unwrap();
+    let quarantined = store.quarantined("room").await.unwrap();
+    assert_eq!(quarantined.len(), 1);
+    assert_eq!(
+        (
+            quarantined[0].seq,
+            quarantined[0].data.as_ref(),
+            quarantined[0].reason.as_str()
+        ),
+        (1, &updates[0][..], "from version 1")
+    );
+    assert!(window.contains(&quarantined[0].quarantined_at_ms));
+    assert_eq!(
+        store
+            .load("room")
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.seq)
+            .collect::<Vec<_>>(),
+        [3, 4]
     );
 }
 
