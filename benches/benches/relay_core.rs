@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 use ycord_benches::author::Author;
 use ycord_persistence::{DocStore, SqliteStore};
 use ycord_protocol::{decode_frame, encode, AwarenessTimer, ManualClock, Message};
+use ycord_server::load::new_document;
 use ycord_server::presence::Presence;
 use ycord_server::room::{Effect, Room};
 use yrs::sync::awareness::AwarenessUpdateEntry;
@@ -66,7 +67,7 @@ fn fan_out(c: &mut Criterion) {
             BenchmarkId::from_parameter(connections),
             &connections,
             |b, &connections| {
-                let mut room = Room::new(&[], ManualClock::new(0)).expect("empty room");
+                let mut room = Room::new(new_document(), ManualClock::new(0));
                 let mut senders = Vec::with_capacity(connections);
                 let mut receivers = Vec::with_capacity(connections);
                 for conn in 0..connections as u64 {

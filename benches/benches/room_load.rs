@@ -1,7 +1,7 @@
 //! Room load time for the automerge-paper editing trace (issue 3, target ≤ 20 ms compacted).
 //!
 //! "Room load" is what the server does before it answers the first sync message of a room
-//! that is not in memory: `DocStore::load` followed by `Room::new` on the loaded updates.
+//! that is not in memory: `DocStore::load` followed by `rebuild_document` (validating every update) and `Room::new`.
 //! The trace (259,778 single-character edits, `data/README.md`) is stored two ways:
 //! - `updates`: one row per edit, as a room that was never compacted;
 //! - `compacted`: one snapshot row, as after background compaction.
@@ -27,6 +27,7 @@ use serde::Deserialize;
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
 use ycord_persistence::{DocStore, MemoryStore, SqliteStore};
+use ycord_server::load::rebuild_document;
 use ycord_server::room::Room;
 use yrs::sync::time::SystemClock;
 use yrs::updates::decoder::Decode;
@@ -104,8 +105,12 @@ fn replay(trace: &Trace) -> (Vec<Bytes>, Bytes) {
 /// What the server does before it answers a room's first sync message.
 async fn load_room(store: &dyn DocStore, doc: &str) -> Room {
     let stored = store.load(doc).await.expect("load from the store");
-    let slices: Vec<&[u8]> = stored.iter().map(|update| &update.data[..]).collect();
-    Room::new(&slices, SystemClock).expect("stored updates are valid")
+    let rebuilt = rebuild_document(&stored).expect("stored updates are valid");
+    assert!(
+        rebuilt.unreadable.is_empty(),
+        "every stored update is readable"
+    );
+    Room::new(rebuilt.doc, SystemClock)
 }
 
 /// Decodes each update and applies it, all in one transaction: the alternative to merging.

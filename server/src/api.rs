@@ -1,5 +1,6 @@
 //! The HTTP document API under `/api/`: list rooms, read a room's state, apply an update,
-//! delete a room. Errors are JSON: `{"error": "...", "status": N}`.
+//! delete a room, inspect and delete a room's quarantined updates. Errors are JSON:
+//! `{"error": "...", "status": N}`.
 //!
 //! A room is addressed by the raw path after `/api/rooms/`, exactly as a WebSocket client
 //! addresses it after `/` (not percent-decoded), so names may contain `/`.
@@ -8,16 +9,17 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::Reply;
 use ycord_persistence::{DocStore, StoreError};
-use yrs::updates::decoder::Decode;
-use yrs::{ReadTxn, StateVector, Transact, Update};
+use yrs::{ReadTxn, StateVector, Transact};
 
 use crate::json;
+use crate::load::{load_document, LoadError};
+use crate::metrics::Metrics;
 use crate::room;
 use crate::room_task::{ApplyError, RoomCommand};
 use crate::rooms::Rooms;
@@ -27,6 +29,27 @@ use crate::rooms::Rooms;
 pub(crate) struct Api {
     pub(crate) rooms: Arc<Rooms>,
     pub(crate) store: Arc<dyn DocStore>,
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+/// The query of `/api/quarantine/{room}`: `?seq=N` names one quarantined update.
+#[derive(Deserialize)]
+pub(crate) struct QuarantineQuery {
+    pub(crate) seq: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct QuarantineEntry {
+    seq: u64,
+    bytes: usize,
+    reason: String,
+    quarantined_at_ms: u64,
+}
+
+#[derive(Serialize)]
+struct QuarantineList {
+    room: String,
+    quarantined: Vec<QuarantineEntry>,
 }
 
 #[derive(Serialize)]
@@ -121,19 +144,14 @@ impl Api {
             }
             // The room unloaded meanwhile: its state is in the store.
         }
-        let updates = match self.store.load(room).await {
-            Ok(updates) if updates.is_empty() => {
+        let doc = match load_document(&*self.store, &self.metrics, room).await {
+            Ok(loaded) if loaded.updates == 0 => {
                 return error(StatusCode::NOT_FOUND, format!("no room named {room:?}"))
             }
-            Ok(updates) => updates,
-            Err(err) => return store_error(&err),
-        };
-        let slices: Vec<&[u8]> = updates.iter().map(|u| &u.data[..]).collect();
-        let doc = match room::doc_from_updates(&slices) {
-            Ok(doc) => doc,
-            Err(err) => {
-                let message = format!("stored document is unreadable: {err}");
-                return error(StatusCode::INTERNAL_SERVER_ERROR, message);
+            Ok(loaded) => loaded.doc,
+            Err(LoadError::Store(err)) => return store_error(&err),
+            Err(err @ LoadError::Unreadable(_)) => {
+                return error(StatusCode::INTERNAL_SERVER_ERROR, err.to_string())
             }
         };
         if as_json {
@@ -150,8 +168,8 @@ impl Api {
     /// Answers once it is stored.
     pub(crate) async fn apply(&self, room: &str, update: Bytes) -> Response {
         // Reject bad bytes before a room is loaded (or created) for them.
-        if let Err(err) = Update::decode_v1(&update) {
-            return error(StatusCode::BAD_REQUEST, format!("invalid update: {err}"));
+        if let Err(reason) = room::decode_update(&update) {
+            return error(StatusCode::BAD_REQUEST, reason.text());
         }
         let (reply, answer) = oneshot::channel();
         if !self.send(room, RoomCommand::Apply { update, reply }).await {
@@ -181,6 +199,59 @@ impl Api {
             }
             Ok(Err(err)) => store_error(&err),
             Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "the room is unavailable"),
+        }
+    }
+
+    /// `GET /api/quarantine/{room}`: the room's quarantined updates (without their bytes).
+    pub(crate) async fn quarantined(&self, room: &str) -> Response {
+        match self.store.quarantined(room).await {
+            Ok(updates) => warp::reply::json(&QuarantineList {
+                room: room.to_owned(),
+                quarantined: updates
+                    .into_iter()
+                    .map(|u| QuarantineEntry {
+                        seq: u.seq,
+                        bytes: u.data.len(),
+                        reason: u.reason,
+                        quarantined_at_ms: u.quarantined_at_ms,
+                    })
+                    .collect(),
+            })
+            .into_response(),
+            Err(err) => store_error(&err),
+        }
+    }
+
+    /// `GET /api/quarantine/{room}?seq=N`: one quarantined update's bytes, as stored.
+    pub(crate) async fn quarantined_update(&self, room: &str, seq: u64) -> Response {
+        match self.store.quarantined(room).await {
+            Ok(updates) => match updates.into_iter().find(|u| u.seq == seq) {
+                Some(update) => octet_stream(update.data.to_vec()),
+                None => error(
+                    StatusCode::NOT_FOUND,
+                    format!("room {room:?} has no quarantined update {seq}"),
+                ),
+            },
+            Err(err) => store_error(&err),
+        }
+    }
+
+    /// `DELETE /api/quarantine/{room}?seq=N`: deletes one quarantined update for good.
+    pub(crate) async fn delete_quarantined(&self, room: &str, seq: Option<u64>) -> Response {
+        let Some(seq) = seq else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "say which quarantined update to delete: ?seq=N",
+            );
+        };
+        match self.store.delete_quarantined(room, seq).await {
+            Ok(true) => warp::reply::json(&serde_json::json!({ "deleted": seq, "room": room }))
+                .into_response(),
+            Ok(false) => error(
+                StatusCode::NOT_FOUND,
+                format!("room {room:?} has no quarantined update {seq}"),
+            ),
+            Err(err) => store_error(&err),
         }
     }
 }

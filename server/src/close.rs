@@ -12,7 +12,8 @@ pub enum CloseReason {
     ProtocolError(String),
     /// A text frame, or an unknown message type (1003).
     UnsupportedData(String),
-    /// A sync message whose update bytes yrs cannot decode or apply (1007).
+    /// A sync message whose update is not a valid Yjs v1 update, that yrs refuses, or that
+    /// writes clocks of a client id another connection writes (1007).
     InvalidUpdate(String),
     /// The client did not read its messages fast enough and its send queue filled up (1008).
     SlowConsumer,

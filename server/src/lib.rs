@@ -4,8 +4,10 @@
 //! Rooms are addressed by URL path (`ws://host:port/<room>`, the raw path, not
 //! percent-decoded). Each room is one task owning its document and awareness states; it is
 //! loaded from the store before its first sync message is answered, and an update is echoed
-//! to anyone only once the store has it (group-committed across rooms). The update is relayed
-//! as the bytes it arrived in to every connection of the room, the sender included.
+//! to anyone only once the store has it (group-committed across rooms). Every update is
+//! validated completely before it reaches the document; what is stored and relayed (to every
+//! connection of the room, the sender included) is what the document applied: the bytes as
+//! received when all of it was new, re-encoded otherwise.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), ycord_server::StartError> {
@@ -32,6 +34,7 @@ mod connection;
 mod fragment;
 mod health;
 pub mod json;
+pub mod load;
 mod metrics;
 pub mod presence;
 pub mod room;
@@ -40,6 +43,7 @@ mod rooms;
 mod server;
 pub mod storage;
 mod upgrade;
+mod writers;
 
 pub use close::CloseReason;
 pub use config::{Compaction, Config, Durability, Storage};

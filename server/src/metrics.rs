@@ -15,6 +15,8 @@ pub struct Metrics {
     store_failures: AtomicU64,
     closes: [AtomicU64; CLOSE_LABELS.len()],
     compactions: AtomicU64,
+    quarantined: AtomicU64,
+    reloads: AtomicU64,
 }
 
 /// Close reasons counted, by [`crate::CloseReason::label`].
@@ -51,6 +53,15 @@ impl Metrics {
 
     pub(crate) fn record_compaction(&self) {
         self.compactions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn record_quarantined(&self, updates: usize) {
+        self.quarantined
+            .fetch_add(updates as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn record_reload(&self) {
+        self.reloads.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn record_close(&self, label: &str) {
@@ -126,6 +137,18 @@ impl Metrics {
             "counter",
             "Room logs compacted into a snapshot.",
             load(&self.compactions),
+        );
+        metric(
+            "ycord_quarantined_updates_total",
+            "counter",
+            "Stored updates set aside on load because they could not be read.",
+            load(&self.quarantined),
+        );
+        metric(
+            "ycord_room_reloads_total",
+            "counter",
+            "Rooms whose document was rebuilt from the store after yrs failed on it.",
+            load(&self.reloads),
         );
         let _ = writeln!(
             out,

@@ -1,20 +1,27 @@
 //! The sans-IO core of a room: one document, its awareness states and its connections.
 //!
-//! Frames go in, [`Effect`]s come out; the room task ([`crate::room_task`]) moves them to
-//! sockets. Every frame is decoded and every update validated before anything is applied, so
-//! a bad frame closes its connection and leaves the document exactly as it was.
+//! Frames go in, [`Effect`]s come out; the room task moves them to sockets. Every frame is
+//! decoded and every update validated completely ([`validate_update_v1`]) before anything is
+//! applied, so a bad frame closes its connection and leaves the document exactly as it was,
+//! and what the room stores and relays is only ever bytes yjs and yrs read alike. Should yrs
+//! panic anyway, the panic is caught: the connection that caused it is closed and the room
+//! asks for its document to be rebuilt from the store ([`Effect::Reload`]).
 
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use ycord_protocol::{decode_frame, encode, AwarenessTimer, Message, SyncMessage};
+use ycord_protocol::{
+    decode_frame, encode, validate_update_v1, AwarenessTimer, Message, SyncMessage,
+};
 use yrs::sync::{Clock, Timestamp};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{Doc, OffsetKind, Options, ReadTxn, StateVector, Transact, Update};
+use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
 
 use crate::close::CloseReason;
+use crate::load::contained;
 use crate::presence::{Presence, Relay};
+use crate::writers::{ends, Writers};
 
 /// Identifies one WebSocket connection for the lifetime of the server.
 pub type ConnId = u64;
@@ -31,6 +38,10 @@ pub enum Effect {
     /// Store this v1 update durably. It has been applied to the document; under sync-before-echo
     /// durability, the effects after it wait until the store confirms it.
     Append(Bytes),
+    /// yrs panicked on the document, which can no longer be trusted: rebuild it from the store
+    /// (once the appends before this effect are durable) and hand it to
+    /// [`Room::replace_document`].
+    Reload,
 }
 
 /// How many step2 answers are kept per document version (one per distinct state vector).
@@ -46,26 +57,29 @@ pub struct Room {
     doc: Doc,
     presence: Presence,
     connections: HashMap<ConnId, Connection>,
+    writers: Writers,
     /// Encoded step2 frames by the state vector they answer; valid until the doc changes.
     step2_cache: HashMap<Vec<u8>, Bytes>,
 }
 
 impl Room {
-    /// A room whose document starts from the stored v1 `updates`, in order.
-    ///
-    /// # Errors
-    /// When a stored update is not a valid v1 update.
-    pub fn new<C: Clock + 'static>(
-        updates: &[&[u8]],
-        clock: C,
-    ) -> Result<Self, yrs::encoding::read::Error> {
-        let doc = doc_from_updates(updates)?;
-        Ok(Room {
+    /// A room around `doc` (see [`crate::load::rebuild_document`] and
+    /// [`crate::load::new_document`]).
+    pub fn new<C: Clock + 'static>(doc: Doc, clock: C) -> Self {
+        Room {
             doc,
             presence: Presence::new(clock, AwarenessTimer::default()),
             connections: HashMap::new(),
+            writers: Writers::default(),
             step2_cache: HashMap::new(),
-        })
+        }
+    }
+
+    /// Swaps in a document rebuilt from the store after [`Effect::Reload`]; connections and
+    /// awareness states stay.
+    pub fn replace_document(&mut self, doc: Doc) {
+        self.doc = doc;
+        self.step2_cache.clear();
     }
 
     /// The room's document.
@@ -108,6 +122,7 @@ impl Room {
         if self.connections.remove(&conn).is_none() {
             return Vec::new();
         }
+        self.writers.release(conn);
         match self.presence.release(conn) {
             Some(removed) => vec![Effect::Broadcast(encode::awareness(&removed).into())],
             None => Vec::new(),
@@ -137,22 +152,31 @@ impl Room {
         for message in messages {
             match message {
                 Message::Sync(SyncMessage::Step1(state_vector)) => {
-                    effects.push(Effect::Send(conn, self.step2_for(&state_vector)));
+                    match self.step2_for(&state_vector) {
+                        Ok(step2) => effects.push(Effect::Send(conn, step2)),
+                        Err(reason) => {
+                            effects.push(Effect::Reload);
+                            let reason = CloseReason::StorageUnavailable(reason);
+                            effects.extend(self.reject(conn, reason));
+                            return effects;
+                        }
+                    }
                 }
                 Message::Sync(sync) => {
                     let update = updates.next().expect("validated above");
-                    match self.apply(update) {
-                        Ok(false) => {}
-                        Ok(true) => {
+                    match self.apply(update, Some(conn)) {
+                        Ok(Applied::Nothing) => {}
+                        Ok(Applied::AsReceived) => {
                             let update = sync.update().unwrap_or_default();
                             effects.push(Effect::Append(frame.slice_ref(update)));
                             let relay = match sync {
                                 // The received frame is already `[0, 2, update]`: relay it as is.
                                 SyncMessage::Update(_) if is_single => frame.clone(),
-                                _ => encode::sync_update(sync.update().unwrap_or_default()).into(),
+                                _ => encode::sync_update(update).into(),
                             };
                             effects.push(Effect::Broadcast(relay));
                         }
+                        Ok(Applied::Diff(diff)) => effects.extend(diff_effects(diff)),
                         Err(Rejected { reason, partial }) => {
                             effects.extend(partial);
                             effects.extend(self.reject(conn, reason));
@@ -202,11 +226,14 @@ impl Room {
             reason,
             partial: Vec::new(),
         })?;
-        if !self.apply(decoded)? {
-            return Ok(Vec::new());
-        }
-        let frame = Bytes::from(encode::sync_update(&update));
-        Ok(vec![Effect::Append(update), Effect::Broadcast(frame)])
+        Ok(match self.apply(decoded, None)? {
+            Applied::Nothing => Vec::new(),
+            Applied::AsReceived => {
+                let frame = Bytes::from(encode::sync_update(&update));
+                vec![Effect::Append(update), Effect::Broadcast(frame)]
+            }
+            Applied::Diff(diff) => diff_effects(diff),
+        })
     }
 
     /// Closes every connection with `reason`, as when the room is deleted.
@@ -215,6 +242,7 @@ impl Room {
         for (conn, _) in std::mem::take(&mut self.connections) {
             // Nobody is left to tell about the awareness states this removes.
             self.presence.release(conn);
+            self.writers.release(conn);
             effects.push(Effect::Close(conn, reason.clone()));
         }
         effects
@@ -235,51 +263,145 @@ impl Room {
     }
 
     /// The step2 answer to a step1, encoded once per distinct state vector and doc version.
-    fn step2_for(&mut self, state_vector: &StateVector) -> Bytes {
+    /// Encoding is where yrs re-reads structs parked for missing dependencies, so it is where
+    /// a bad one would make it panic: the panic becomes an error.
+    fn step2_for(&mut self, state_vector: &StateVector) -> Result<Bytes, String> {
         let key = state_vector.encode_v1();
         if let Some(frame) = self.step2_cache.get(&key) {
-            return frame.clone();
+            return Ok(frame.clone());
         }
-        let update = self.doc.transact().encode_state_as_update_v1(state_vector);
+        let doc = &self.doc;
+        let update = contained(|| Ok(doc.transact().encode_state_as_update_v1(state_vector)))?;
         let frame = Bytes::from(encode::sync_step2(&update));
         if self.step2_cache.len() >= STEP2_CACHE_ENTRIES {
             self.step2_cache.clear();
         }
         self.step2_cache.insert(key, frame.clone());
-        frame
+        Ok(frame)
     }
 
-    /// Applies a validated update; returns whether it changed anything others need to see.
-    fn apply(&mut self, update: Update) -> Result<bool, Rejected> {
-        let mut txn = self.doc.transact_mut();
+    /// Applies a validated update from `writer` (`None`: the HTTP API); returns what of it
+    /// the document took, to be stored and relayed.
+    fn apply(&mut self, update: Update, writer: Option<ConnId>) -> Result<Applied, Rejected> {
+        let (doc, writers) = (&self.doc, &self.writers);
+        match contained(|| {
+            Ok(Self::apply_to(
+                doc,
+                update,
+                writer.map(|conn| (conn, writers)),
+            ))
+        }) {
+            Ok(outcome) => {
+                if !matches!(outcome, Ok((Applied::Nothing, _))) {
+                    self.step2_cache.clear();
+                }
+                let (applied, added) = outcome?;
+                if let Some(conn) = writer {
+                    self.writers.claim(conn, &added);
+                }
+                Ok(applied)
+            }
+            Err(panic) => {
+                tracing::error!(error = %panic, "yrs panicked applying an update: reloading the room");
+                Err(Rejected {
+                    reason: CloseReason::InvalidUpdate(format!(
+                        "update could not be applied: {panic}"
+                    )),
+                    partial: vec![Effect::Reload],
+                })
+            }
+        }
+    }
+
+    /// Returns what the document took and the client ids the update reached new clocks of.
+    fn apply_to(
+        doc: &Doc,
+        update: Update,
+        writer: Option<(ConnId, &Writers)>,
+    ) -> Result<(Applied, Vec<ClientID>), Rejected> {
+        let mut txn = doc.transact_mut();
+        let added = match writer {
+            Some((conn, writers)) => writers
+                .check(conn, &update, &known(&txn))
+                .map_err(|claimed| Rejected {
+                    reason: CloseReason::InvalidUpdate(format!(
+                        "update writes or deletes clocks client {} has not written yet, and another connection writes that client",
+                        claimed.client.get()
+                    )),
+                    partial: Vec::new(),
+                })?,
+            None => Vec::new(),
+        };
+        // Structs the document already has (a client re-sending them, or a hostile copy with
+        // other content under the same ids) are dropped by yrs: an update holding any is
+        // stored and relayed as what the document took, never as received.
+        let overlaps = update
+            .state_vector_lower()
+            .iter()
+            .any(|(client, &first)| first < txn.before_state().get(client));
         let pending_before = pending_signature(&txn);
         let result = txn.apply_update(update);
-        let is_changed = txn.before_state() != txn.after_state()
-            || !txn.delete_set().is_empty()
-            || pending_signature(&txn) != pending_before;
-        // yrs leaves what it integrated before an error in the document: that part must be
-        // stored and relayed like any change, or memory and store would disagree.
-        let partial = match (&result, is_changed) {
-            (Err(_), true) => Some(txn.encode_update_v1()),
-            _ => None,
+        let pending_after = pending_signature(&txn);
+        let is_integrated = txn.before_state() != txn.after_state() || !txn.delete_set().is_empty();
+        // Taken exactly as received: nothing known before, nothing parked, nothing unparked.
+        let is_exact =
+            result.is_ok() && !overlaps && pending_before.is_none() && pending_after.is_none();
+        let applied = match (is_integrated, is_exact) {
+            (false, _) => Applied::Nothing,
+            (true, true) => Applied::AsReceived,
+            (true, false) => Applied::Diff(txn.encode_update_v1()),
         };
         drop(txn);
-        if is_changed {
-            self.step2_cache.clear();
-        }
         match result {
-            Ok(()) => Ok(is_changed),
+            Ok(()) => Ok((applied, added)),
+            // yrs leaves what it integrated before an error in the document: that part is
+            // stored and relayed like any change, or memory and store would disagree.
             Err(err) => Err(Rejected {
                 reason: CloseReason::InvalidUpdate(format!("update rejected: {err}")),
-                partial: partial
-                    .map(|diff| {
-                        let frame = Bytes::from(encode::sync_update(&diff));
-                        vec![Effect::Append(Bytes::from(diff)), Effect::Broadcast(frame)]
-                    })
-                    .unwrap_or_default(),
+                partial: match applied {
+                    Applied::Diff(diff) => diff_effects(diff),
+                    Applied::Nothing | Applied::AsReceived => Vec::new(),
+                },
             }),
         }
     }
+}
+
+/// What the document took of an update.
+#[derive(Debug)]
+enum Applied {
+    /// Nothing new, or only structs parked until their dependencies arrive: nothing to store
+    /// or relay yet (the update that completes them carries them).
+    Nothing,
+    /// Exactly the received update: store and relay its bytes.
+    AsReceived,
+    /// Part of it, or it with structs it unparked: this update says exactly what.
+    Diff(Vec<u8>),
+}
+
+/// Storing and relaying an update the room encoded itself.
+fn diff_effects(diff: Vec<u8>) -> Vec<Effect> {
+    let frame = Bytes::from(encode::sync_update(&diff));
+    vec![Effect::Append(Bytes::from(diff)), Effect::Broadcast(frame)]
+}
+
+/// The clock up to which the document knows each client: what it holds, and what it keeps
+/// waiting for missing dependencies. Clients answering a step1 send back what they too keep
+/// waiting (yjs and yrs add it to every state they encode); that is nothing new.
+fn known<'a>(txn: &'a yrs::TransactionMut<'_>) -> std::borrow::Cow<'a, StateVector> {
+    let store = txn.store();
+    let (pending, pending_ds) = (store.pending_update(), store.pending_ds());
+    if pending.is_none() && pending_ds.is_none() {
+        return std::borrow::Cow::Borrowed(txn.before_state());
+    }
+    let mut known = txn.before_state().clone();
+    let pending_ids = pending.map(|pending| pending.update.insertions(true));
+    for ids in pending_ids.iter().chain(pending_ds) {
+        for (client, end) in ends(ids) {
+            known.set_max(client, end);
+        }
+    }
+    std::borrow::Cow::Owned(known)
 }
 
 /// An update yrs refused part-way through.
@@ -304,47 +426,13 @@ fn pending_signature<T: ReadTxn>(txn: &T) -> Option<(StateVector, StateVector, u
     }
 }
 
-/// Updates merged at once when rebuilding a document. yrs's merge re-sorts its inputs for
-/// every block it writes, so its cost grows with the square of their number: small chunks
-/// keep it linear, and one transaction integrates all the chunks.
-const MERGE_CHUNK: usize = 64;
-
-/// Rebuilds a document from its stored v1 updates, in order.
-///
-/// # Errors
-/// When a stored update is not a valid v1 update.
-pub fn doc_from_updates(updates: &[&[u8]]) -> Result<Doc, yrs::encoding::read::Error> {
-    let doc = Doc::with_options(Options {
-        offset_kind: OffsetKind::Utf16,
-        ..Options::default()
-    });
-    let mut txn = doc.transact_mut();
-    for chunk in updates.chunks(MERGE_CHUNK) {
-        let merged;
-        let bytes = match chunk {
-            [single] => *single,
-            many => {
-                merged = yrs::merge_updates_v1(many)?;
-                &merged[..]
-            }
-        };
-        txn.apply_update(Update::decode_v1(bytes)?)
-            .map_err(|err| yrs::encoding::read::Error::Custom(err.to_string()))?;
-    }
-    drop(txn);
-    Ok(doc)
-}
-
-/// Decodes update bytes from the network. yrs asserts on some invalid input in debug builds,
-/// so a panic during decoding is caught and reported as an invalid update.
-fn decode_update(bytes: &[u8]) -> Result<Update, CloseReason> {
-    match std::panic::catch_unwind(|| Update::decode_v1(bytes)) {
-        Ok(Ok(update)) => Ok(update),
-        Ok(Err(err)) => Err(CloseReason::InvalidUpdate(format!("invalid update: {err}"))),
-        Err(_) => Err(CloseReason::InvalidUpdate(
-            "invalid update: undecodable bytes".to_owned(),
-        )),
-    }
+/// Decodes update bytes from the network: validated completely first, then decoded by yrs
+/// (with any panic caught).
+pub(crate) fn decode_update(bytes: &[u8]) -> Result<Update, CloseReason> {
+    let invalid = |reason: String| CloseReason::InvalidUpdate(format!("invalid update: {reason}"));
+    let valid = validate_update_v1(bytes).map_err(|err| invalid(err.to_string()))?;
+    contained(|| Update::decode_v1(valid.as_bytes()).map_err(|err| err.to_string()))
+        .map_err(invalid)
 }
 
 #[cfg(test)]
@@ -354,7 +442,7 @@ mod tests {
     use yrs::{GetString, Text};
 
     fn room() -> Room {
-        Room::new(&[], ManualClock::new(0)).unwrap()
+        Room::new(crate::load::new_document(), ManualClock::new(0))
     }
 
     /// An update inserting `content` into `doc`'s text, holding only that edit.
@@ -440,22 +528,80 @@ mod tests {
     }
 
     #[test]
-    fn a_parked_update_is_relayed_once_and_its_duplicates_not_at_all() {
+    fn a_parked_update_is_stored_and_relayed_with_the_update_that_completes_it() {
         let mut room = room();
         room.join(1);
         let doc = Doc::new();
-        let _first = text_update(&doc, "a");
+        let first = text_update(&doc, "a");
         let second = text_update(&doc, "b"); // depends on the first, which the room lacks
         let frame = Bytes::from(encode::sync_update(&second));
-        assert_eq!(
-            room.receive(1, frame.clone()).len(),
-            2,
-            "stored and relayed once"
-        );
         assert!(
-            room.receive(1, frame).is_empty(),
-            "a duplicate of a parked update"
+            room.receive(1, frame.clone()).is_empty(),
+            "parked: nothing applied yet, nothing to store or relay"
         );
+        assert!(room.receive(1, frame).is_empty(), "a duplicate of it");
+        let effects = room.receive(1, encode::sync_update(&first).into());
+        let [Effect::Append(stored), Effect::Broadcast(_)] = &effects[..] else {
+            panic!("{effects:?}")
+        };
+        // What is stored is what the document took: both edits.
+        assert_eq!(text_of(&room), "ba");
+        let check = crate::load::new_document();
+        check
+            .transact_mut()
+            .apply_update(Update::decode_v1(stored).unwrap())
+            .unwrap();
+        let text = check.get_or_insert_text("text");
+        assert_eq!(text.get_string(&check.transact()), "ba");
+    }
+
+    #[test]
+    fn an_update_repeating_known_structs_is_stored_as_what_was_new() {
+        let mut room = room();
+        room.join(1);
+        let doc = Doc::new();
+        let first = text_update(&doc, "a");
+        text_update(&doc, "b");
+        room.receive(1, encode::sync_update(&first).into());
+        // A step2 with everything the writer has: "a" again, and "b".
+        let all = doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        let effects = room.receive(1, encode::sync_step2(&all).into());
+        let [Effect::Append(stored), Effect::Broadcast(_)] = &effects[..] else {
+            panic!("{effects:?}")
+        };
+        assert!(stored.len() < all.len(), "only the new edit is stored");
+        assert_eq!(text_of(&room), "ba");
+    }
+
+    #[test]
+    fn another_connection_cannot_claim_future_clocks_of_a_live_writer() {
+        let mut room = room();
+        room.join(1);
+        room.join(2);
+        let writer = Doc::with_client_id(7);
+        room.receive(1, encode::sync_update(&text_update(&writer, "mine")).into());
+        // Clocks past the writer's next ones, under its id: they would wait in the room and
+        // take the place of the writer's next edit when it arrives.
+        let forger = Doc::with_client_id(7);
+        forger
+            .transact_mut()
+            .apply_update(Update::decode_v1(&room.encode_state()).unwrap())
+            .unwrap();
+        text_update(&forger, "unsent ");
+        let forged = text_update(&forger, "forged ");
+        let effects = room.receive(2, encode::sync_update(&forged).into());
+        let Some(Effect::Close(2, reason)) = effects.last() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(reason.code(), 1007);
+        // The real edit still lands.
+        room.receive(
+            1,
+            encode::sync_update(&text_update(&writer, "real ")).into(),
+        );
+        assert_eq!(text_of(&room), "real mine");
     }
 
     #[test]
@@ -488,3 +634,6 @@ mod tests {
         assert_ne!(a, c);
     }
 }
+
+#[cfg(test)]
+mod hostile_frames;

@@ -18,6 +18,7 @@ use yrs::{ReadTxn, StateVector, Transact};
 use crate::close::CloseReason;
 use crate::commit::AppendResult;
 use crate::json;
+use crate::load::{contained, load_document, Loaded};
 use crate::room::{ConnId, Effect, Room};
 use crate::rooms::{RoomContext, Rooms};
 
@@ -95,6 +96,17 @@ struct StoredLog {
     snapshot_bytes: u64,
 }
 
+impl From<&Loaded> for StoredLog {
+    fn from(loaded: &Loaded) -> Self {
+        StoredLog {
+            last_seq: loaded.last_seq,
+            updates: loaded.updates,
+            bytes: loaded.bytes,
+            snapshot_bytes: loaded.first_bytes,
+        }
+    }
+}
+
 struct RoomTask {
     name: Arc<str>,
     generation: u64,
@@ -109,6 +121,8 @@ struct RoomTask {
     held: VecDeque<(u64, Held)>,
     log: StoredLog,
     compaction: Option<oneshot::Receiver<CompactionResult>>,
+    /// yrs panicked on the document: it is rebuilt from the store before the next command.
+    needs_reload: bool,
 }
 
 /// Loads the room, then runs it until it has been idle for the grace period (or the server
@@ -119,40 +133,16 @@ pub(crate) async fn run(
     mut inbox: mpsc::Receiver<RoomCommand>,
     ctx: Arc<RoomContext>,
 ) {
-    let updates = match ctx.store.load(&name).await {
-        Ok(updates) => updates,
+    let loaded = match load_document(&*ctx.store, &ctx.metrics, &name).await {
+        Ok(loaded) => loaded,
         Err(err) => {
             tracing::error!(room = %name, error = %err, "loading room failed");
             let reason = CloseReason::StorageUnavailable(err.to_string());
             return refuse(&name, generation, inbox, &ctx, &reason).await;
         }
     };
-    // Rebuilding a large document takes a while: keep it off the async workers.
-    let built = tokio::task::spawn_blocking(move || {
-        let slices: Vec<&[u8]> = updates.iter().map(|u| &u.data[..]).collect();
-        let log = StoredLog {
-            last_seq: updates.last().map_or(0, |u| u.seq),
-            updates: updates.len() as u64,
-            bytes: updates.iter().map(|u| u.data.len() as u64).sum(),
-            // The first row is the snapshot when the log was ever compacted.
-            snapshot_bytes: updates.first().map_or(0, |u| u.data.len() as u64),
-        };
-        Room::new(&slices, SystemClock).map(|room| (room, log))
-    })
-    .await;
-    let (room, log) = match built {
-        Ok(Ok(built)) => built,
-        Ok(Err(err)) => {
-            tracing::error!(room = %name, error = %err, "stored document is unreadable");
-            let reason = format!("stored document is unreadable: {err}");
-            let reason = CloseReason::StorageUnavailable(reason);
-            return refuse(&name, generation, inbox, &ctx, &reason).await;
-        }
-        Err(err) => {
-            let reason = CloseReason::StorageUnavailable(format!("loading failed: {err}"));
-            return refuse(&name, generation, inbox, &ctx, &reason).await;
-        }
-    };
+    let log = StoredLog::from(&loaded);
+    let room = Room::new(loaded.doc, SystemClock);
     let mut task = RoomTask {
         name,
         generation,
@@ -165,6 +155,7 @@ pub(crate) async fn run(
         held: VecDeque::new(),
         log,
         compaction: None,
+        needs_reload: false,
     };
     // A log left long by a crash (or by a server that never compacted) is compacted now.
     task.maybe_compact();
@@ -227,6 +218,11 @@ impl RoomTask {
         let mut expiry_check = tokio::time::interval(EXPIRY_CHECK);
         expiry_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            if self.needs_reload {
+                if let Some(end) = self.reload().await {
+                    return Some(end);
+                }
+            }
             let grace = if is_shutting_down {
                 Duration::ZERO
             } else {
@@ -351,10 +347,37 @@ impl RoomTask {
                         self.submitted += 1;
                     }
                 }
+                Effect::Reload => self.needs_reload = true,
                 other => ready.push(other),
             }
         }
         self.hold(Held::Effects(ready));
+    }
+
+    /// Rebuilds the document from the store after yrs panicked on it. Appends in flight land
+    /// first, so the rebuilt document holds every update anyone was told about; connections
+    /// and awareness stay, and their next sync exchange runs against the rebuilt document.
+    async fn reload(&mut self) -> Option<CloseReason> {
+        self.needs_reload = false;
+        self.ctx.metrics.record_reload();
+        while !self.acks.is_empty() {
+            let ack = next_ack(&mut self.acks).await;
+            if let Some(end) = self.confirm(ack) {
+                return Some(end);
+            }
+        }
+        match load_document(&*self.ctx.store, &self.ctx.metrics, &self.name).await {
+            Ok(loaded) => {
+                tracing::warn!(room = %self.name, "room reloaded from the store after yrs failed");
+                self.log = StoredLog::from(&loaded);
+                self.room.replace_document(loaded.doc);
+                None
+            }
+            Err(err) => {
+                tracing::error!(room = %self.name, error = %err, "reloading room failed");
+                Some(self.fail(&StoreError::Unavailable(err.to_string())))
+            }
+        }
     }
 
     /// Queues `item` behind every append submitted so far, or releases it if none is pending.
@@ -374,10 +397,17 @@ impl RoomTask {
             }
             Held::Encode(reply) => {
                 let doc = self.room.doc();
-                let _ = reply.send(
-                    doc.transact()
-                        .encode_state_as_update_v1(&StateVector::default()),
-                );
+                match contained(|| {
+                    Ok(doc
+                        .transact()
+                        .encode_state_as_update_v1(&StateVector::default()))
+                }) {
+                    Ok(state) => {
+                        let _ = reply.send(state);
+                    }
+                    // Dropping the reply tells the caller the room is unavailable.
+                    Err(_) => self.needs_reload = true,
+                }
             }
             Held::ToJson(reply) => {
                 let _ = reply.send(json::doc_to_json(self.room.doc()));
@@ -514,7 +544,9 @@ impl RoomTask {
                         }
                     }
                     Effect::Close(conn, reason) => self.close(conn, reason),
-                    Effect::Append(_) => unreachable!("appends are submitted, not dispatched"),
+                    Effect::Append(_) | Effect::Reload => {
+                        unreachable!("appends and reloads are submitted, not dispatched")
+                    }
                 }
             }
             for (conn, reason) in evicted {

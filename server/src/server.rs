@@ -13,7 +13,7 @@ use warp::filters::path::Tail;
 use warp::{Filter, Reply};
 use ycord_persistence::DocStore;
 
-use crate::api::Api;
+use crate::api::{Api, QuarantineQuery};
 use crate::commit::Committer;
 use crate::config::Config;
 use crate::connection::{self, ConnectionLimits};
@@ -105,6 +105,7 @@ impl Server {
             .and(warp::get())
             .map(move || health::report(&health_rooms));
         let metrics_rooms = Arc::clone(&rooms);
+        let api_metrics = Arc::clone(&metrics);
         let metrics_route = warp::path!("metrics").and(warp::get()).map(move || {
             warp::reply::with_header(
                 metrics.render(metrics_rooms.stats()),
@@ -116,6 +117,7 @@ impl Server {
         let api = Api {
             rooms: Arc::clone(&rooms),
             store,
+            metrics: api_metrics,
         };
         let with_api = warp::any().map(move || api.clone());
         let list = warp::path!("api" / "rooms")
@@ -153,8 +155,31 @@ impl Server {
             .and(warp::path("rooms"))
             .and(warp::path::tail())
             .and(warp::delete())
-            .and(with_api)
+            .and(with_api.clone())
             .then(|tail: Tail, api: Api| async move { api.delete(tail.as_str()).await });
+        // The quarantine has its own prefix: room names may contain '/', so a suffix after
+        // the room could not be told apart from a room's name.
+        let quarantine_get = warp::path("api")
+            .and(warp::path("quarantine"))
+            .and(warp::path::tail())
+            .and(warp::get())
+            .and(warp::query::<QuarantineQuery>())
+            .and(with_api.clone())
+            .then(|tail: Tail, query: QuarantineQuery, api: Api| async move {
+                match query.seq {
+                    Some(seq) => api.quarantined_update(tail.as_str(), seq).await,
+                    None => api.quarantined(tail.as_str()).await,
+                }
+            });
+        let quarantine_delete = warp::path("api")
+            .and(warp::path("quarantine"))
+            .and(warp::path::tail())
+            .and(warp::delete())
+            .and(warp::query::<QuarantineQuery>())
+            .and(with_api)
+            .then(|tail: Tail, query: QuarantineQuery, api: Api| async move {
+                api.delete_quarantined(tail.as_str(), query.seq).await
+            });
 
         // Last, so that the relay and the API take precedence over a file of the same name.
         let files = match config.static_dir.clone() {
@@ -184,6 +209,8 @@ impl Server {
             .or(get)
             .or(post)
             .or(delete)
+            .or(quarantine_get)
+            .or(quarantine_delete)
             .or(files)
             .or(nothing_here);
         let task = tokio::spawn(
