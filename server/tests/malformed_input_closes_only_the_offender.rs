@@ -78,3 +78,68 @@ async fn text_frame_closes_with_1003() {
 async fn empty_frame_closes_with_1002() {
     assert_offender_closed(Message::binary(Vec::new()), 1002).await;
 }
+
+#[tokio::test]
+async fn a_pending_update_with_invalid_utf8_closes_with_1007() {
+    let frame = encode::sync_update(&support::pending_update_with_invalid_utf8());
+    assert_offender_closed(Message::binary(frame), 1007).await;
+}
+
+#[tokio::test]
+async fn an_update_with_trailing_bytes_closes_with_1007() {
+    let mut update = text_update(&Doc::new(), "tail");
+    update.extend([0, 0, 0]);
+    assert_offender_closed(Message::binary(encode::sync_update(&update)), 1007).await;
+}
+
+#[tokio::test]
+async fn a_truncated_update_in_a_complete_frame_closes_with_1007() {
+    let update = text_update(&Doc::new(), "cut short");
+    let frame = encode::sync_update(&update[..update.len() - 1]);
+    assert_offender_closed(Message::binary(frame), 1007).await;
+}
+
+#[tokio::test]
+async fn a_step2_with_a_bit_flipped_update_closes_with_1007() {
+    // The flip turns the content tag of the first struct into one yjs does not define.
+    // Client 5 at clock 0: the fifth byte is the first struct's info byte.
+    let mut update = text_update(&Doc::with_client_id(5), "flipped");
+    assert_eq!(update[4], 4, "a string item");
+    update[4] ^= 0x10;
+    assert_offender_closed(Message::binary(encode::sync_step2(&update)), 1007).await;
+}
+
+#[tokio::test]
+async fn the_http_api_refuses_hostile_updates_and_keeps_the_document() {
+    let server = server(Config::default()).await;
+    let addr = server.local_addr();
+    let honest = text_update(&Doc::new(), "kept");
+    let (status, _) = support::http(addr, "POST", "/api/rooms/api-room/update", &honest).await;
+    assert_eq!(status, 200);
+    let (_, before) = support::http(addr, "GET", "/api/rooms/api-room", b"").await;
+
+    let mut trailing = text_update(&Doc::new(), "tail");
+    trailing.extend([0, 0, 0]);
+    let truncated = &honest[..honest.len() - 1];
+    for body in [
+        support::pending_update_with_invalid_utf8(),
+        trailing,
+        truncated.to_vec(),
+    ] {
+        let (status, answer) =
+            support::http(addr, "POST", "/api/rooms/api-room/update", &body).await;
+        assert_eq!(status, 400, "{}", String::from_utf8_lossy(&answer));
+        let error: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+        assert!(
+            error["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("invalid update"),
+            "{error}"
+        );
+    }
+    let (status, after) = support::http(addr, "GET", "/api/rooms/api-room", b"").await;
+    assert_eq!(status, 200);
+    assert_eq!(after, before, "the document did not change");
+    server.shutdown().await;
+}

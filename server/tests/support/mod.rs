@@ -150,3 +150,16 @@ pub async fn http(
     let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     (status, response[split..].to_vec())
 }
+
+/// The second of two edits by one writer, so that a room without the first parks its structs
+/// for later, with the inserted string's bytes replaced by invalid UTF-8 (lengths unchanged).
+/// yrs used to accept this and fail on it later, while encoding the room's state.
+pub fn pending_update_with_invalid_utf8() -> Vec<u8> {
+    let doc = Doc::new();
+    text_update(&doc, "first");
+    let mut second = text_update(&doc, "zz");
+    let at = second.windows(2).position(|w| w == b"zz").unwrap();
+    second[at] = 0xff;
+    second[at + 1] = 0xfe;
+    second
+}
