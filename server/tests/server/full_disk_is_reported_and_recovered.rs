@@ -5,14 +5,13 @@
 //!
 //! Mounting needs root (CI runs as root); the test fails loudly otherwise.
 
-mod support;
-
 use std::process::Stdio;
 
-use support::{text_update, RawClient};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use ycord_protocol::{encode, Message, SyncMessage};
 use yrs::Doc;
+
+use crate::support::{text_update, RawClient};
 
 struct Jailed {
     child: tokio::process::Child,
@@ -131,7 +130,7 @@ async fn next_update_or_close(client: &mut RawClient) -> Result<(), (u16, String
     use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::Message as WsMessage;
     loop {
-        let message = tokio::time::timeout(support::TIMEOUT, client.ws.next())
+        let message = tokio::time::timeout(crate::support::TIMEOUT, client.ws.next())
             .await
             .expect("an echo or a close within the timeout")
             .expect("stream open")

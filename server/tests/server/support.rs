@@ -1,5 +1,4 @@
 //! A raw y-websocket client over tokio-tungstenite for driving the real server frame by frame.
-#![allow(dead_code)]
 
 use std::time::Duration;
 

@@ -1,18 +1,17 @@
 //! Awareness states follow the connections that introduced them: a dead socket's client
 //! disappears from the others' view at once, and a reconnecting client reappears at once.
 
-mod support;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use support::{server, RawClient};
 use ycord_protocol::{decode_frame, encode, Message};
 use ycord_server::Config;
 use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::AwarenessUpdate;
 use yrs::ClientID;
+
+use crate::support::{server, RawClient};
 
 fn announce(id: u64, clock: u32, json: &str) -> Vec<u8> {
     let mut clients = HashMap::new();

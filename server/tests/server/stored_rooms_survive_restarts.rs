@@ -1,14 +1,13 @@
 //! Rooms kept in the embedded store come back after a restart, are loaded before the first
 //! sync answer, and stay identical through compaction.
 
-mod support;
-
 use std::time::Duration;
 
-use support::{text_update, RawClient, TIMEOUT};
 use ycord_protocol::{encode, Message, SyncMessage};
 use ycord_server::{Compaction, Config, Server, Storage};
 use yrs::Doc;
+
+use crate::support::{text_update, RawClient, TIMEOUT};
 
 fn embedded(dir: &std::path::Path) -> Config {
     Config {

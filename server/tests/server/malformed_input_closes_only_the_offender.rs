@@ -1,14 +1,13 @@
 //! Bad input closes the connection that sent it, with a specific close code, and nothing else:
 //! the room's content is unchanged and the other clients keep syncing.
 
-mod support;
-
 use futures_util::SinkExt;
-use support::{server, text_update, RawClient};
 use tokio_tungstenite::tungstenite::Message;
 use ycord_protocol::{encode, Message as YMessage, SyncMessage};
 use ycord_server::Config;
 use yrs::Doc;
+
+use crate::support::{server, text_update, RawClient};
 
 const LIMIT: usize = 64 * 1024;
 
@@ -81,7 +80,7 @@ async fn empty_frame_closes_with_1002() {
 
 #[tokio::test]
 async fn a_pending_update_with_invalid_utf8_closes_with_1007() {
-    let frame = encode::sync_update(&support::pending_update_with_invalid_utf8());
+    let frame = encode::sync_update(&crate::support::pending_update_with_invalid_utf8());
     assert_offender_closed(Message::binary(frame), 1007).await;
 }
 
@@ -114,20 +113,21 @@ async fn the_http_api_refuses_hostile_updates_and_keeps_the_document() {
     let server = server(Config::default()).await;
     let addr = server.local_addr();
     let honest = text_update(&Doc::new(), "kept");
-    let (status, _) = support::http(addr, "POST", "/api/rooms/api-room/update", &honest).await;
+    let (status, _) =
+        crate::support::http(addr, "POST", "/api/rooms/api-room/update", &honest).await;
     assert_eq!(status, 200);
-    let (_, before) = support::http(addr, "GET", "/api/rooms/api-room", b"").await;
+    let (_, before) = crate::support::http(addr, "GET", "/api/rooms/api-room", b"").await;
 
     let mut trailing = text_update(&Doc::new(), "tail");
     trailing.extend([0, 0, 0]);
     let truncated = &honest[..honest.len() - 1];
     for body in [
-        support::pending_update_with_invalid_utf8(),
+        crate::support::pending_update_with_invalid_utf8(),
         trailing,
         truncated.to_vec(),
     ] {
         let (status, answer) =
-            support::http(addr, "POST", "/api/rooms/api-room/update", &body).await;
+            crate::support::http(addr, "POST", "/api/rooms/api-room/update", &body).await;
         assert_eq!(status, 400, "{}", String::from_utf8_lossy(&answer));
         let error: serde_json::Value = serde_json::from_slice(&answer).unwrap();
         assert!(
@@ -138,7 +138,7 @@ async fn the_http_api_refuses_hostile_updates_and_keeps_the_document() {
             "{error}"
         );
     }
-    let (status, after) = support::http(addr, "GET", "/api/rooms/api-room", b"").await;
+    let (status, after) = crate::support::http(addr, "GET", "/api/rooms/api-room", b"").await;
     assert_eq!(status, 200);
     assert_eq!(after, before, "the document did not change");
     server.shutdown().await;

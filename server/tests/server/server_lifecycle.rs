@@ -1,13 +1,12 @@
 //! Health, liveness, unloading idle rooms and shutdown, against the real server.
 
-mod support;
-
 use std::time::Duration;
 
-use support::{http, server, text_update, RawClient, TIMEOUT};
 use ycord_protocol::{encode, Message, SyncMessage};
 use ycord_server::{Config, Server};
 use yrs::Doc;
+
+use crate::support::{http, server, text_update, RawClient, TIMEOUT};
 
 async fn wait_for_stats(server: &Server, rooms: usize, connections: usize) {
     tokio::time::timeout(TIMEOUT, async {

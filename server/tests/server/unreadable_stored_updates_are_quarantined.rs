@@ -2,15 +2,14 @@
 //! damaged on disk) is set aside on load: the room loads everything else, the HTTP API lists
 //! and deletes what was set aside, and `/metrics` counts it.
 
-mod support;
-
 use bytes::Bytes;
-use support::{http, text_update, RawClient};
 use ycord_persistence::{DocStore, SqliteStore};
 use ycord_protocol::{encode, Message, SyncMessage};
 use ycord_server::storage::EMBEDDED_FILE;
 use ycord_server::{Config, Server, Storage};
 use yrs::Doc;
+
+use crate::support::{http, text_update, RawClient};
 
 fn embedded(dir: &std::path::Path) -> Config {
     Config {
@@ -42,7 +41,10 @@ async fn store_honest_and_poisoned_rows(dir: &std::path::Path, room: &str) -> Ve
     let mut truncated = text_update(&Doc::new(), "cut");
     truncated.pop();
     let mut rows = Vec::new();
-    for bad in [support::pending_update_with_invalid_utf8(), truncated] {
+    for bad in [
+        crate::support::pending_update_with_invalid_utf8(),
+        truncated,
+    ] {
         let seq = store.append(room, Bytes::from(bad.clone())).await.unwrap();
         rows.push((seq, bad));
     }

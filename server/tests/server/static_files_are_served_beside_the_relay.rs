@@ -1,14 +1,13 @@
 //! With a static directory, plain GETs get its files while WebSocket upgrades on any path
 //! still reach the relay.
 
-mod support;
-
 use std::path::PathBuf;
 
-use support::{http, server, text_update, RawClient};
 use ycord_protocol::{encode, Message, SyncMessage};
 use ycord_server::Config;
 use yrs::Doc;
+
+use crate::support::{http, server, text_update, RawClient};
 
 #[tokio::test]
 async fn plain_gets_get_files_and_upgrades_get_rooms() {

@@ -1,0 +1,19 @@
+//! The server's integration tests, against the real server over real sockets: one test binary
+//! with one module per contract, so the crate links once for all of them.
+//!
+//! Run one module or one test by its path, e.g.
+//! `cargo test -p ycord-server --test server malformed_input_closes_only_the_offender::`.
+//!
+//! `stored_rooms_survive_restarts` has PostgreSQL cases that need a real server
+//! (`cargo xtask with-postgres cargo test -p ycord-server`); `full_disk_is_reported_and_recovered`
+//! needs root to mount a tiny tmpfs. Neither is ever skipped.
+
+mod support;
+
+mod awareness_follows_connections;
+mod full_disk_is_reported_and_recovered;
+mod malformed_input_closes_only_the_offender;
+mod server_lifecycle;
+mod static_files_are_served_beside_the_relay;
+mod stored_rooms_survive_restarts;
+mod unreadable_stored_updates_are_quarantined;
