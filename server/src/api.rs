@@ -21,7 +21,7 @@ use crate::json;
 use crate::load::{load_document, LoadError};
 use crate::metrics::Metrics;
 use crate::room;
-use crate::room_task::{ApplyError, RoomCommand};
+use crate::room_command::{ApplyError, RoomCommand};
 use crate::rooms::Rooms;
 
 /// What the API handlers need.

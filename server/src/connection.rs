@@ -13,9 +13,9 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::close::CloseReason;
+use crate::conn_id::ConnId;
 use crate::fragment::binary_frames;
-use crate::room::ConnId;
-use crate::room_task::{Peer, RoomCommand};
+use crate::room_command::{Peer, RoomCommand};
 use crate::rooms::Rooms;
 use crate::upgrade::Socket;
 

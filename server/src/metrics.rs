@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::rooms::RoomStats;
+use crate::room_stats::RoomStats;
 
 /// Process-wide counters. Gauges (rooms, connections) come from the room registry.
 #[derive(Debug, Default)]

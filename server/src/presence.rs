@@ -20,7 +20,7 @@ use ycord_protocol::AwarenessTimer;
 use yrs::sync::{Awareness, AwarenessUpdate, Clock, Timestamp};
 use yrs::{ClientID, Doc};
 
-use crate::room::ConnId;
+use crate::conn_id::ConnId;
 
 /// What to send to the room after an awareness update was applied.
 #[derive(Debug, Clone, PartialEq)]

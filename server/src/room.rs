@@ -19,12 +19,10 @@ use yrs::updates::encoder::Encode;
 use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
 
 use crate::close::CloseReason;
+use crate::conn_id::ConnId;
 use crate::load::contained;
 use crate::presence::{Presence, Relay};
 use crate::writers::{ends, Writers};
-
-/// Identifies one WebSocket connection for the lifetime of the server.
-pub type ConnId = u64;
 
 /// What the room asks its adapter to do.
 #[derive(Debug, Clone, PartialEq)]

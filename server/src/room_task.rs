@@ -8,58 +8,33 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
-use ycord_persistence::StoreError;
+use ycord_persistence::{DocStore, StoreError};
 use yrs::sync::time::SystemClock;
 use yrs::sync::Clock;
 use yrs::{ReadTxn, StateVector, Transact};
 
 use crate::close::CloseReason;
-use crate::commit::AppendResult;
+use crate::commit::{AppendResult, Committer};
+use crate::config::{Compaction, Durability};
+use crate::conn_id::ConnId;
 use crate::json;
 use crate::load::{contained, load_document, Loaded};
-use crate::room::{ConnId, Effect, Room};
-use crate::rooms::{RoomContext, Rooms};
+use crate::metrics::Metrics;
+use crate::room::{Effect, Room};
+use crate::room_command::{ApplyError, Peer, RoomCommand};
+use crate::rooms::Rooms;
 
-/// A message for a room task.
-pub(crate) enum RoomCommand {
-    /// A connection joins; the room greets it through `peer`.
-    Join { conn: ConnId, peer: Peer },
-    /// A binary frame from a connection.
-    Frame { conn: ConnId, frame: Bytes },
-    /// A connection ended.
-    Leave { conn: ConnId },
-    /// The whole document as a v1 update (HTTP API).
-    Encode { reply: oneshot::Sender<Vec<u8>> },
-    /// The root types as JSON (HTTP API).
-    ToJson {
-        reply: oneshot::Sender<serde_json::Value>,
-    },
-    /// Apply a v1 update (HTTP API); answered once it is stored and relayed.
-    Apply {
-        update: Bytes,
-        reply: oneshot::Sender<Result<(), ApplyError>>,
-    },
-    /// Close every connection and delete the stored document (HTTP API).
-    Delete {
-        reply: oneshot::Sender<Result<(), Arc<StoreError>>>,
-    },
-}
-
-/// Why an update posted through the HTTP API was not applied.
-#[derive(Debug, Clone)]
-pub(crate) enum ApplyError {
-    /// The bytes are not a valid v1 update.
-    Invalid(String),
-    /// The store refused it; nothing was applied durably.
-    Store(Arc<StoreError>),
-}
-
-/// The room's side of a connection: its outgoing queue and the signal that closes it.
-pub(crate) struct Peer {
-    pub(crate) outbox: mpsc::Sender<Bytes>,
-    pub(crate) close: oneshot::Sender<CloseReason>,
+/// What every room task shares.
+pub(crate) struct RoomContext {
+    pub(crate) store: Arc<dyn DocStore>,
+    pub(crate) committer: Committer,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) durability: Durability,
+    pub(crate) compaction: Compaction,
+    pub(crate) grace: Duration,
+    pub(crate) shutdown: watch::Receiver<bool>,
 }
 
 /// How often stale awareness states are looked for.
@@ -111,6 +86,7 @@ struct RoomTask {
     name: Arc<str>,
     generation: u64,
     room: Room,
+    rooms: Arc<Rooms>,
     ctx: Arc<RoomContext>,
     peers: HashMap<ConnId, Peer>,
     /// Appends not yet confirmed, oldest first, with the size of each.
@@ -128,6 +104,7 @@ struct RoomTask {
 /// Loads the room, then runs it until it has been idle for the grace period (or the server
 /// shuts down) and the registry has unloaded it.
 pub(crate) async fn run(
+    rooms: Arc<Rooms>,
     name: Arc<str>,
     generation: u64,
     mut inbox: mpsc::Receiver<RoomCommand>,
@@ -138,7 +115,7 @@ pub(crate) async fn run(
         Err(err) => {
             tracing::error!(room = %name, error = %err, "loading room failed");
             let reason = CloseReason::StorageUnavailable(err.to_string());
-            return refuse(&name, generation, inbox, &ctx, &reason).await;
+            return refuse(&rooms, &name, generation, inbox, &ctx, &reason).await;
         }
     };
     let log = StoredLog::from(&loaded);
@@ -147,6 +124,7 @@ pub(crate) async fn run(
         name,
         generation,
         room,
+        rooms,
         ctx,
         peers: HashMap::new(),
         acks: VecDeque::new(),
@@ -160,15 +138,25 @@ pub(crate) async fn run(
     // A log left long by a crash (or by a server that never compacted) is compacted now.
     task.maybe_compact();
     match task.serve(&mut inbox).await {
-        Some(reason) => refuse(&task.name, generation, inbox, &task.ctx, &reason).await,
-        None => forward(&task.name, inbox, &task.ctx.rooms).await,
+        Some(reason) => {
+            refuse(
+                &task.rooms,
+                &task.name,
+                generation,
+                inbox,
+                &task.ctx,
+                &reason,
+            )
+            .await
+        }
+        None => forward(&task.rooms, &task.name, inbox).await,
     }
 }
 
 /// The room unloaded: commands that reached its inbox after the registry let go of it go to
 /// the room's next task. Draining with `recv` (not `try_recv`) also waits for senders that had
 /// reserved a slot before the inbox closed.
-async fn forward(name: &str, mut inbox: mpsc::Receiver<RoomCommand>, rooms: &Rooms) {
+async fn forward(rooms: &Arc<Rooms>, name: &str, mut inbox: mpsc::Receiver<RoomCommand>) {
     inbox.close();
     while let Some(command) = inbox.recv().await {
         let _ = rooms.handle(name).commands.send(command).await;
@@ -179,13 +167,14 @@ async fn forward(name: &str, mut inbox: mpsc::Receiver<RoomCommand>, rooms: &Roo
 /// was deleted): the registry forgets it, so the next connection starts a fresh task, and
 /// whoever is still waiting in its inbox is told `reason`.
 async fn refuse(
+    rooms: &Rooms,
     name: &str,
     generation: u64,
     mut inbox: mpsc::Receiver<RoomCommand>,
     ctx: &RoomContext,
     reason: &CloseReason,
 ) {
-    ctx.rooms.forget(name, generation);
+    rooms.forget(name, generation);
     inbox.close();
     while let Some(command) = inbox.recv().await {
         match command {
@@ -250,7 +239,7 @@ impl RoomTask {
                 _ = shutdown.changed(), if !is_shutting_down => is_shutting_down = true,
                 () = sleep_until(idle_since.map(|since| since + grace)) => {
                     if self.is_settled()
-                        && self.ctx.rooms.try_unload(&self.name, self.generation, inbox)
+                        && self.rooms.try_unload(&self.name, self.generation, inbox)
                     {
                         tracing::debug!(room = %self.name, "room unloaded");
                         return None;

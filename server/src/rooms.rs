@@ -1,34 +1,29 @@
 //! The registry of loaded rooms: finds or starts a room's task, and forgets rooms that have
 //! unloaded themselves.
+//!
+//! The registry does not know what a room's task is: the server hands it a [`StartRoom`]
+//! function when it builds it, so the task can use the registry without the two depending on
+//! each other.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
-use tokio::sync::{mpsc, watch};
-use ycord_persistence::DocStore;
+use tokio::sync::mpsc;
 
-use crate::commit::Committer;
-use crate::config::{Compaction, Durability};
-use crate::metrics::Metrics;
-use crate::room_task::{self, RoomCommand};
+use crate::room_command::RoomCommand;
+use crate::room_stats::RoomStats;
 
 /// Commands a room buffers before senders wait (backpressure onto their sockets).
 const ROOM_INBOX: usize = 1024;
 
-/// What every room task shares.
-pub(crate) struct RoomContext {
-    pub(crate) rooms: Arc<Rooms>,
-    pub(crate) store: Arc<dyn DocStore>,
-    pub(crate) committer: Committer,
-    pub(crate) metrics: Arc<Metrics>,
-    pub(crate) durability: Durability,
-    pub(crate) compaction: Compaction,
-    pub(crate) grace: Duration,
-    pub(crate) shutdown: watch::Receiver<bool>,
-}
+/// Starts the task of a room that is not loaded, given the registry, the room's name, the
+/// generation that tells this task from the room's earlier and later ones, and its inbox. It
+/// must not block: it is called with the registry locked.
+pub(crate) type StartRoom =
+    Box<dyn Fn(Arc<Rooms>, Arc<str>, u64, mpsc::Receiver<RoomCommand>) + Send + Sync>;
 
+/// Where commands for one loaded room go.
 #[derive(Clone)]
 pub(crate) struct RoomHandle {
     pub(crate) commands: mpsc::Sender<RoomCommand>,
@@ -42,49 +37,31 @@ struct Entry {
 /// Loaded rooms by name.
 pub(crate) struct Rooms {
     loaded: Mutex<HashMap<Arc<str>, Entry>>,
-    /// Set once, right after construction (the context refers back to the registry).
-    context: std::sync::OnceLock<Weak<RoomContext>>,
+    start: StartRoom,
     next_generation: AtomicU64,
     connections: AtomicUsize,
 }
 
-/// Counts for `/health` and `/metrics`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RoomStats {
-    /// Rooms loaded in memory.
-    pub rooms: usize,
-    /// Open WebSocket connections across all rooms.
-    pub connections: usize,
-}
-
 impl Rooms {
-    pub(crate) fn new() -> Arc<Self> {
+    /// An empty registry that starts each room's task with `start`.
+    pub(crate) fn new(start: StartRoom) -> Arc<Self> {
         Arc::new(Rooms {
             loaded: Mutex::new(HashMap::new()),
-            context: std::sync::OnceLock::new(),
+            start,
             next_generation: AtomicU64::new(0),
             connections: AtomicUsize::new(0),
         })
     }
 
-    pub(crate) fn set_context(&self, context: &Arc<RoomContext>) {
-        let _ = self.context.set(Arc::downgrade(context));
-    }
-
     /// The running room called `name`, started if needed. A new room's task loads it from the
     /// store before it handles any command, so nobody is answered from a half-loaded document.
-    pub(crate) fn handle(&self, name: &str) -> RoomHandle {
+    pub(crate) fn handle(self: &Arc<Self>, name: &str) -> RoomHandle {
         let mut loaded = self.loaded.lock().expect("rooms lock");
         if let Some(entry) = loaded.get(name) {
             if !entry.handle.commands.is_closed() {
                 return entry.handle.clone();
             }
         }
-        let context = self
-            .context
-            .get()
-            .and_then(Weak::upgrade)
-            .expect("room context outlives the server");
         let generation = self.next_generation.fetch_add(1, Ordering::Relaxed);
         let (commands, inbox) = mpsc::channel(ROOM_INBOX);
         let handle = RoomHandle { commands };
@@ -96,7 +73,7 @@ impl Rooms {
                 generation,
             },
         );
-        tokio::spawn(room_task::run(name, generation, inbox, context));
+        (self.start)(Arc::clone(self), name, generation, inbox);
         handle
     }
 

@@ -19,7 +19,9 @@ use crate::config::Config;
 use crate::connection::{self, ConnectionLimits};
 use crate::health;
 use crate::metrics::Metrics;
-use crate::rooms::{RoomContext, RoomStats, Rooms};
+use crate::room_stats::RoomStats;
+use crate::room_task::{self, RoomContext};
+use crate::rooms::Rooms;
 use crate::storage;
 use crate::upgrade::{self, UpgradeRequest};
 
@@ -64,9 +66,7 @@ impl Server {
         let addr = listener.local_addr()?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let metrics = Arc::new(Metrics::default());
-        let rooms = Rooms::new();
         let context = Arc::new(RoomContext {
-            rooms: Arc::clone(&rooms),
             store: Arc::clone(&store),
             committer: Committer::start(
                 Arc::clone(&store),
@@ -79,7 +79,11 @@ impl Server {
             grace: config.room_grace,
             shutdown: shutdown_rx.clone(),
         });
-        rooms.set_context(&context);
+        let room_context = Arc::clone(&context);
+        let rooms = Rooms::new(Box::new(move |rooms, name, generation, inbox| {
+            let context = Arc::clone(&room_context);
+            tokio::spawn(room_task::run(rooms, name, generation, inbox, context));
+        }));
         let limits = ConnectionLimits {
             max_message_size: config.max_message_size,
             send_queue: config.send_queue,

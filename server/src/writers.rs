@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use yrs::{ClientID, IdSet, StateVector, Update};
 
-use crate::room::ConnId;
+use crate::conn_id::ConnId;
 
 /// The writing connection of each client id that a live connection has written.
 #[derive(Debug, Default)]

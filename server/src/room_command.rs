@@ -1,0 +1,50 @@
+//! What the rest of the server asks of a room's task, and how the room reaches a connection.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::{mpsc, oneshot};
+use ycord_persistence::StoreError;
+
+use crate::close::CloseReason;
+use crate::conn_id::ConnId;
+
+/// A message for a room task.
+pub(crate) enum RoomCommand {
+    /// A connection joins; the room greets it through `peer`.
+    Join { conn: ConnId, peer: Peer },
+    /// A binary frame from a connection.
+    Frame { conn: ConnId, frame: Bytes },
+    /// A connection ended.
+    Leave { conn: ConnId },
+    /// The whole document as a v1 update (HTTP API).
+    Encode { reply: oneshot::Sender<Vec<u8>> },
+    /// The root types as JSON (HTTP API).
+    ToJson {
+        reply: oneshot::Sender<serde_json::Value>,
+    },
+    /// Apply a v1 update (HTTP API); answered once it is stored and relayed.
+    Apply {
+        update: Bytes,
+        reply: oneshot::Sender<Result<(), ApplyError>>,
+    },
+    /// Close every connection and delete the stored document (HTTP API).
+    Delete {
+        reply: oneshot::Sender<Result<(), Arc<StoreError>>>,
+    },
+}
+
+/// Why an update posted through the HTTP API was not applied.
+#[derive(Debug, Clone)]
+pub(crate) enum ApplyError {
+    /// The bytes are not a valid v1 update.
+    Invalid(String),
+    /// The store refused it; nothing was applied durably.
+    Store(Arc<StoreError>),
+}
+
+/// The room's side of a connection: its outgoing queue and the signal that closes it.
+pub(crate) struct Peer {
+    pub(crate) outbox: mpsc::Sender<Bytes>,
+    pub(crate) close: oneshot::Sender<CloseReason>,
+}
