@@ -1,0 +1,45 @@
+//! What a session reports to its adapter.
+
+use yrs::ClientID;
+
+/// Something the adapter should know about or act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEvent {
+    /// The session became synced (the first SyncStep2 after the socket opened) or stopped
+    /// being synced (the socket closed).
+    Synced(bool),
+    /// Awareness states changed, by a remote update, an expiry or the socket closing.
+    AwarenessChanged {
+        /// Clients whose state appeared.
+        added: Vec<ClientID>,
+        /// Clients whose state was renewed or changed.
+        updated: Vec<ClientID>,
+        /// Clients whose state was removed.
+        removed: Vec<ClientID>,
+    },
+    /// The server refused access; y-websocket clients only log this.
+    PermissionDenied {
+        /// The server's reason.
+        reason: String,
+    },
+    /// Nothing arrived for [`SessionConfig::liveness_timeout`]: close this socket and open a
+    /// new one.
+    ConnectionStale,
+}
+
+/// What a session input produced: frames to send on the open socket, in order, each as one
+/// binary WebSocket message, and events for the adapter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Output {
+    /// Complete y-websocket frames, one message each.
+    pub frames: Vec<Vec<u8>>,
+    /// Events, in the order they happened.
+    pub events: Vec<SessionEvent>,
+}
+
+impl Output {
+    /// Whether there is nothing to send and nothing to report.
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty() && self.events.is_empty()
+    }
+}
