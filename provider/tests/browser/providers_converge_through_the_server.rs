@@ -1,16 +1,11 @@
 //! Two browser providers on one room of a real ycord server, with cross-tab sync off so that
 //! only the server can carry their edits, reach the same document and see each other's
 //! presence.
-#![cfg(target_arch = "wasm32")]
 
-mod browser;
-
-use browser::{append_text, provider, server_url, unique_room, wait_for, wait_for_text};
+use crate::common::{append_text, provider, server_url, unique_room, wait_for, wait_for_text};
 use wasm_bindgen_test::*;
 use ycord_provider::{new_doc, Status};
 use yrs::{Map, Transact};
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn edits_and_presence_travel_through_the_server() {
@@ -117,7 +112,7 @@ async fn a_quiet_room_keeps_its_connection() {
     status.mark_unchanged();
     // Over two liveness timeouts of silence (this bounds an absence; there is no event to
     // await).
-    browser::timer(std::time::Duration::from_millis(7_000)).await;
+    crate::common::timer(std::time::Duration::from_millis(7_000)).await;
     assert_eq!(quiet.status(), Status::Connected);
     assert!(
         !status.has_changed().unwrap(),

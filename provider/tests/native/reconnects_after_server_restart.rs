@@ -1,10 +1,7 @@
 //! When the server goes away the provider reports it, keeps trying, and on the restarted (empty)
 //! server re-syncs and hands its document over, so a new client sees everything.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-
-use common::{provider, snapshot, start_server, synced, unique_room, until};
+use crate::common::{provider, snapshot, start_server, synced, unique_room, until};
 use ycord_provider::Status;
 use yrs::{Text, Transact};
 
@@ -40,7 +37,7 @@ async fn provider_reconnects_and_restores_the_document_after_a_server_restart() 
 
     let b = provider(&server.ws_url(), &room);
     synced(&b).await;
-    let mut b_updates = [common::update_counter(b.doc(), "test-updates")];
+    let mut b_updates = [crate::common::update_counter(b.doc(), "test-updates")];
     until("b has a's document", &mut b_updates, || {
         snapshot(b.doc()) == snapshot(a.doc())
     })

@@ -1,19 +1,14 @@
 //! A ycord provider and the real y-websocket provider (npm, bundled for the test page) on one
 //! origin and one room converge over the cross-tab channel alone, the server being
 //! unreachable, and see each other's presence.
-#![cfg(target_arch = "wasm32")]
 
-mod browser;
-
-use browser::{
+use crate::common::{
     append_text, provider, unique_room, wait_for, wait_for_text, PATIENCE, UNREACHABLE_URL,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use ycord_provider::new_doc;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 // Built by `npm run build:browser` in interop/ (`cargo xtask test` does it first).
 #[wasm_bindgen(module = "/../interop/browser/dist/yjs-browser.js")]

@@ -1,10 +1,7 @@
 //! `disconnect()` tells the room this client is gone: other providers drop its awareness state
 //! right away (not after the 30 s expiry), and it reappears when the client reconnects.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-
-use common::{provider, start_server, synced, unique_room, until};
+use crate::common::{provider, start_server, synced, unique_room, until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disconnect_removes_the_client_from_other_providers_and_reconnect_restores_it() {

@@ -1,15 +1,10 @@
 //! Two providers of one origin whose server is unreachable still converge, over the cross-tab
 //! channel alone, and see each other's presence; neither claims to be synced.
-#![cfg(target_arch = "wasm32")]
 
-mod browser;
-
-use browser::{append_text, provider, unique_room, wait_for, wait_for_text, UNREACHABLE_URL};
+use crate::common::{append_text, provider, unique_room, wait_for, wait_for_text, UNREACHABLE_URL};
 use wasm_bindgen_test::*;
 use ycord_provider::new_doc;
 use yrs::{GetString, Transact};
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn tabs_sync_over_the_channel_while_the_server_is_unreachable() {

@@ -1,12 +1,9 @@
 //! A server that accepts sockets and closes them at once must not cause a reconnect storm:
 //! only a socket that synced resets the backoff, so the delays keep growing.
-#![cfg(not(target_arch = "wasm32"))]
 
 use std::time::Duration;
 
-mod common;
-
-use common::closing_server;
+use crate::common::closing_server;
 use ycord_provider::{new_doc, ProviderOptions, WebsocketProvider};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,17 +1,14 @@
 //! Offline first in the browser: a document restored from IndexedDB (y-indexeddb's format)
 //! is complete before any socket, edits made while disconnected are in IndexedDB at once, and
 //! they reach the server on the next connection.
-#![cfg(target_arch = "wasm32")]
 
-mod browser;
-
-use browser::{append_text, provider, server_url, unique_room, wait_for_text, UNREACHABLE_URL};
+use crate::common::{
+    append_text, provider, server_url, unique_room, wait_for_text, UNREACHABLE_URL,
+};
 use wasm_bindgen_test::*;
 use ycord_persistence::IndexeddbPersistence;
 use ycord_provider::{new_doc, Status};
 use yrs::{GetString, Transact};
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn text_of(doc: &yrs::Doc) -> String {
     doc.get_or_insert_text("content")

@@ -1,10 +1,7 @@
 //! Edits made while a provider is disconnected reach the room once it reconnects, and the
 //! room's edits made meanwhile reach it: the step1/step2 exchange runs both ways.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-
-use common::{provider, snapshot, start_server, synced, unique_room, until, update_counter};
+use crate::common::{provider, snapshot, start_server, synced, unique_room, until, update_counter};
 use ycord_provider::Status;
 use yrs::{GetString, Text, Transact};
 

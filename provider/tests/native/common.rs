@@ -1,8 +1,6 @@
 //! Helpers shared by the provider's integration tests: a real server on an ephemeral port,
 //! providers on it, and waits that end on events rather than sleeps.
 
-#![allow(dead_code)] // each test binary uses a different subset
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 

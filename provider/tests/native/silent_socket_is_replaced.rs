@@ -1,12 +1,9 @@
 //! Liveness: a socket that delivers nothing (not even a pong) for the liveness timeout is
 //! replaced, while a quiet but healthy one is kept alive by pings.
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
 
 use std::time::Duration;
 
-use common::{start_server, synced, unique_room};
+use crate::common::{start_server, synced, unique_room};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use ycord_provider::{new_doc, ProviderOptions, Status, WebsocketProvider};

@@ -1,11 +1,8 @@
 //! Several native providers edit one room concurrently through the real server, some of them
 //! dropping off and coming back, and every replica ends up identical; a late joiner gets it all
 //! with its first sync.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-
-use common::{provider, snapshot, start_server, synced, unique_room, until, update_counter};
+use crate::common::{provider, snapshot, start_server, synced, unique_room, until, update_counter};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use yrs::{Any, Array, Map, Text, Transact, WriteTxn};

@@ -1,14 +1,12 @@
 //! A close code in 4400–4499 means "reconnecting cannot help" (y-websocket 3.x convention):
 //! the provider stops retrying until `connect()` is called.
-#![cfg(not(target_arch = "wasm32"))]
 
 use std::time::Duration;
 
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-mod common;
 
-use common::closing_server;
+use crate::common::closing_server;
 use ycord_provider::{new_doc, ProviderOptions, Status, WebsocketProvider};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

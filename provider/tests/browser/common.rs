@@ -1,6 +1,5 @@
 //! What the browser tests of the provider share: the server under test, waiting for a
 //! document to reach a state, and documents with fixed content.
-#![allow(dead_code)]
 
 use std::time::Duration;
 

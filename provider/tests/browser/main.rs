@@ -1,0 +1,12 @@
+//! The browser provider in headless Chromium, against the ycord server `cargo xtask test`
+//! starts: one test binary, one module per contract.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+mod offline_first;
+mod providers_converge_through_the_server;
+mod tab_converges_with_a_y_websocket_tab;
+mod tabs_converge_without_a_server;
+
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
