@@ -2,6 +2,13 @@
 //! serialises the room's commands, has every document update stored before its effects go out
 //! (under sync-before-echo durability), compacts the room's log in the background, and moves
 //! effects onto each connection's bounded queue without ever waiting on a socket.
+//!
+//! The decisions are IO-free pieces with their own tests: the order of store acknowledgements
+//! and echoes is [`EchoGate`]'s, when to compact is [`StoredLog`]'s. This file moves their
+//! answers between the room, the store and the sockets.
+
+mod echo_gate;
+mod stored_log;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -20,11 +27,13 @@ use crate::commit::{AppendResult, Committer};
 use crate::config::{Compaction, Durability};
 use crate::conn_id::ConnId;
 use crate::json;
-use crate::load::{contained, load_document, Loaded};
+use crate::load::{contained, load_document};
 use crate::metrics::Metrics;
 use crate::room::{Effect, Room};
 use crate::room_command::{ApplyError, Peer, RoomCommand};
 use crate::rooms::Rooms;
+use echo_gate::{EchoGate, Held};
+use stored_log::{Replaced, StoredLog};
 
 /// What every room task shares.
 pub(crate) struct RoomContext {
@@ -40,47 +49,15 @@ pub(crate) struct RoomContext {
 /// How often stale awareness states are looked for.
 const EXPIRY_CHECK: Duration = Duration::from_secs(1);
 
-/// Something waiting for earlier appends to become durable.
-enum Held {
-    Effects(Vec<Effect>),
+/// A caller waiting for earlier appends to become durable.
+enum Waiter {
     Reply(oneshot::Sender<Result<(), ApplyError>>),
     Encode(oneshot::Sender<Vec<u8>>),
     ToJson(oneshot::Sender<serde_json::Value>),
 }
 
-/// What a finished compaction replaced: counts before it, and the snapshot's size.
-#[derive(Debug, Clone, Copy)]
-struct Compacted {
-    replaced_updates: u64,
-    replaced_bytes: u64,
-    snapshot_bytes: u64,
-}
-
-type CompactionResult = Result<Compacted, StoreError>;
-
-/// What the log of this room looks like in the store, for deciding when to compact.
-#[derive(Debug, Default)]
-struct StoredLog {
-    /// Highest sequence number confirmed durable.
-    last_seq: u64,
-    /// Updates in the store (a snapshot counts as one).
-    updates: u64,
-    /// Bytes in the store.
-    bytes: u64,
-    /// Size of the snapshot the log starts with (0 if never compacted).
-    snapshot_bytes: u64,
-}
-
-impl From<&Loaded> for StoredLog {
-    fn from(loaded: &Loaded) -> Self {
-        StoredLog {
-            last_seq: loaded.last_seq,
-            updates: loaded.updates,
-            bytes: loaded.bytes,
-            snapshot_bytes: loaded.first_bytes,
-        }
-    }
-}
+/// What a finished compaction replaced, and the snapshot's size.
+type CompactionResult = Result<(Replaced, u64), StoreError>;
 
 struct RoomTask {
     name: Arc<str>,
@@ -91,10 +68,7 @@ struct RoomTask {
     peers: HashMap<ConnId, Peer>,
     /// Appends not yet confirmed, oldest first, with the size of each.
     acks: VecDeque<(oneshot::Receiver<AppendResult>, u64)>,
-    /// Appends submitted so far and confirmed so far; `held` entries wait for a count.
-    submitted: u64,
-    confirmed: u64,
-    held: VecDeque<(u64, Held)>,
+    gate: EchoGate<Waiter>,
     log: StoredLog,
     compaction: Option<oneshot::Receiver<CompactionResult>>,
     /// yrs panicked on the document: it is rebuilt from the store before the next command.
@@ -119,6 +93,7 @@ pub(crate) async fn run(
         }
     };
     let log = StoredLog::from(&loaded);
+    let gate = EchoGate::new(ctx.durability);
     let room = Room::new(loaded.doc, SystemClock);
     let mut task = RoomTask {
         name,
@@ -128,9 +103,7 @@ pub(crate) async fn run(
         ctx,
         peers: HashMap::new(),
         acks: VecDeque::new(),
-        submitted: 0,
-        confirmed: 0,
-        held: VecDeque::new(),
+        gate,
         log,
         compaction: None,
         needs_reload: false,
@@ -280,12 +253,12 @@ impl RoomTask {
                 self.submit(effects).await;
             }
             // Reads wait for pending appends too: they show only what is stored.
-            RoomCommand::Encode { reply } => self.hold(Held::Encode(reply)),
-            RoomCommand::ToJson { reply } => self.hold(Held::ToJson(reply)),
+            RoomCommand::Encode { reply } => self.wait(Waiter::Encode(reply)),
+            RoomCommand::ToJson { reply } => self.wait(Waiter::ToJson(reply)),
             RoomCommand::Apply { update, reply } => match self.room.apply_external(update) {
                 Ok(effects) => {
                     self.submit(effects).await;
-                    self.hold(Held::Reply(reply));
+                    self.wait(Waiter::Reply(reply));
                 }
                 Err(rejected) => {
                     self.submit(rejected.partial).await;
@@ -316,31 +289,22 @@ impl RoomTask {
         None
     }
 
-    /// Sends effects on their way: appends go to the committer; under sync-before-echo
-    /// durability everything after an append waits for it.
+    /// Sends effects on their way: appends go to the committer, the rest out when the gate
+    /// lets them.
     async fn submit(&mut self, effects: Vec<Effect>) {
-        let mut ready = Vec::new();
-        for effect in effects {
-            match effect {
-                Effect::Append(update) => {
-                    self.ctx.metrics.record_update();
-                    let size = update.len() as u64;
-                    let ack = self
-                        .ctx
-                        .committer
-                        .append(Arc::clone(&self.name), update)
-                        .await;
-                    self.acks.push_back((ack, size));
-                    if self.ctx.durability.is_sync() {
-                        self.hold(Held::Effects(std::mem::take(&mut ready)));
-                        self.submitted += 1;
-                    }
-                }
-                Effect::Reload => self.needs_reload = true,
-                other => ready.push(other),
-            }
+        let submitted = self.gate.submit(effects);
+        for update in submitted.appends {
+            self.ctx.metrics.record_update();
+            let size = update.len() as u64;
+            let ack = self
+                .ctx
+                .committer
+                .append(Arc::clone(&self.name), update)
+                .await;
+            self.acks.push_back((ack, size));
         }
-        self.hold(Held::Effects(ready));
+        self.needs_reload |= submitted.needs_reload;
+        self.dispatch(submitted.ready);
     }
 
     /// Rebuilds the document from the store after yrs panicked on it. Appends in flight land
@@ -369,22 +333,26 @@ impl RoomTask {
         }
     }
 
-    /// Queues `item` behind every append submitted so far, or releases it if none is pending.
-    fn hold(&mut self, item: Held) {
-        if self.held.is_empty() && self.confirmed >= self.submitted {
-            self.release(item);
-        } else {
-            self.held.push_back((self.submitted, item));
+    /// Answers `waiter` now, or once every append submitted so far is durable.
+    fn wait(&mut self, waiter: Waiter) {
+        if let Some(waiter) = self.gate.wait(waiter) {
+            self.answer(waiter);
         }
     }
 
-    fn release(&mut self, item: Held) {
+    fn release(&mut self, item: Held<Waiter>) {
         match item {
             Held::Effects(effects) => self.dispatch(effects),
-            Held::Reply(reply) => {
+            Held::Waiter(waiter) => self.answer(waiter),
+        }
+    }
+
+    fn answer(&mut self, waiter: Waiter) {
+        match waiter {
+            Waiter::Reply(reply) => {
                 let _ = reply.send(Ok(()));
             }
-            Held::Encode(reply) => {
+            Waiter::Encode(reply) => {
                 let doc = self.room.doc();
                 match contained(|| {
                     Ok(doc
@@ -398,7 +366,7 @@ impl RoomTask {
                     Err(_) => self.needs_reload = true,
                 }
             }
-            Held::ToJson(reply) => {
+            Waiter::ToJson(reply) => {
                 let _ = reply.send(json::doc_to_json(self.room.doc()));
             }
         }
@@ -408,18 +376,8 @@ impl RoomTask {
     fn confirm(&mut self, (result, size): (AppendResult, u64)) -> Option<CloseReason> {
         match result {
             Ok(seq) => {
-                self.log.last_seq = self.log.last_seq.max(seq);
-                self.log.updates += 1;
-                self.log.bytes += size;
-                if self.ctx.durability.is_sync() {
-                    self.confirmed += 1;
-                }
-                while self
-                    .held
-                    .front()
-                    .is_some_and(|(after, _)| *after <= self.confirmed)
-                {
-                    let (_, item) = self.held.pop_front().expect("checked above");
+                self.log.record_append(seq, size);
+                for item in self.gate.confirm() {
                     self.release(item);
                 }
                 self.maybe_compact();
@@ -435,8 +393,8 @@ impl RoomTask {
     /// reloads from the store once it works again.
     fn fail(&mut self, err: &StoreError) -> CloseReason {
         let reason = CloseReason::StorageUnavailable(err.to_string());
-        for (_, item) in self.held.drain(..) {
-            if let Held::Reply(reply) = item {
+        for waiter in self.gate.fail() {
+            if let Waiter::Reply(reply) = waiter {
                 let error = StoreError::Unavailable(err.to_string());
                 let _ = reply.send(Err(ApplyError::Store(Arc::new(error))));
             }
@@ -446,25 +404,19 @@ impl RoomTask {
         reason
     }
 
+    /// Starts compacting the log in the background when it is due and no compaction runs.
     fn maybe_compact(&mut self) {
-        let policy = &self.ctx.compaction;
-        // Bytes count what was appended since the snapshot, and at least the snapshot's own
-        // size: a large document is rewritten only after as much again has been appended,
-        // not after every keystroke.
-        let appended = self.log.bytes.saturating_sub(self.log.snapshot_bytes);
-        let is_due = self.log.updates > 1
-            && (self.log.updates >= policy.max_updates
-                || appended >= policy.max_bytes.max(self.log.snapshot_bytes));
-        if !is_due || self.compaction.is_some() {
+        if self.compaction.is_some() {
             return;
         }
+        let Some(replaced) = self.log.due_compaction(&self.ctx.compaction) else {
+            return;
+        };
         let (done, result) = oneshot::channel();
         self.compaction = Some(result);
         let doc = self.room.doc().clone();
         let store = Arc::clone(&self.ctx.store);
         let name = Arc::clone(&self.name);
-        let up_to = self.log.last_seq;
-        let (updates_at_start, bytes_at_start) = (self.log.updates, self.log.bytes);
         tokio::spawn(async move {
             // Everything up to `up_to` is already in the document, so the snapshot covers it;
             // it may also hold later updates, which is harmless: applying twice is a no-op.
@@ -477,13 +429,9 @@ impl RoomTask {
                 Ok(snapshot) => {
                     let size = snapshot.len() as u64;
                     store
-                        .compact(&name, up_to, Bytes::from(snapshot))
+                        .compact(&name, replaced.up_to, Bytes::from(snapshot))
                         .await
-                        .map(|()| Compacted {
-                            replaced_updates: updates_at_start,
-                            replaced_bytes: bytes_at_start,
-                            snapshot_bytes: size,
-                        })
+                        .map(|()| (replaced, size))
                 }
                 Err(err) => Err(StoreError::Unavailable(format!("encoding failed: {err}"))),
             };
@@ -494,12 +442,10 @@ impl RoomTask {
     fn compacted(&mut self, result: CompactionResult) {
         self.compaction = None;
         match result {
-            Ok(done) => {
+            Ok((replaced, snapshot_bytes)) => {
                 self.ctx.metrics.record_compaction();
-                self.log.updates = self.log.updates - done.replaced_updates + 1;
-                self.log.bytes = self.log.bytes - done.replaced_bytes + done.snapshot_bytes;
-                self.log.snapshot_bytes = done.snapshot_bytes;
-                tracing::debug!(room = %self.name, updates = self.log.updates, bytes = self.log.bytes, "room compacted");
+                self.log.record_compaction(replaced, snapshot_bytes);
+                tracing::debug!(room = %self.name, updates = self.log.updates(), bytes = self.log.bytes(), "room compacted");
             }
             Err(err) => {
                 // The log stays as it was; the next append tries again.
