@@ -21,10 +21,10 @@
 //! });
 //! // Disposing the owner unregisters every observer the hooks added.
 //! drop(owner);
-//! assert_eq!(ycord_leptos::live_observers(), 0);
+//! assert_eq!(ycord_leptos::subscription::live_observers(), 0);
 //! ```
 //!
-//! What is here:
+//! What is here, at the root:
 //! - [`use_y_text`], [`use_y_map`], [`use_y_array`]: hooks in the `use_x` /
 //!   `use_x_with_options` style, returning signals and `Fn + Clone + Send + Sync` commands.
 //!   They bind root and nested types alike (a map inside an array, a text inside a map).
@@ -33,9 +33,16 @@
 //! - [`use_undo`]: undo/redo of local edits with `can_undo` / `can_redo` signals.
 //! - [`CollabTextarea`]: a `<textarea>` bound to a Y.Text that keeps the caret in place.
 //!
-//! Every write is one transaction with the [`local_origin`]. Every observer a hook registers is
-//! removed when the reactive owner that called it is cleaned up ([`live_observers`] counts
-//! them), so hooks must be called under an owner (inside a component, or `Owner::with`).
+//! And in modules, for code that goes beyond the hooks:
+//! - [`origin`]: the origin every local edit carries, for writing to the document directly
+//!   and still being covered by [`use_undo`].
+//! - [`textarea`]: the UTF-16 diffing and caret mapping `<CollabTextarea>` is built on.
+//! - [`subscription`]: how many observers the hooks hold, for leak tests.
+//!
+//! Every write is one transaction with the [local origin](origin::local_origin). Every
+//! observer a hook registers is removed when the reactive owner that called it is cleaned up
+//! ([`subscription::live_observers`] counts them), so hooks must be called under an owner
+//! (inside a component, or `Owner::with`).
 //!
 //! Reads open a read transaction: never read these signals while holding a transaction of the
 //! same document, nor from inside a yrs observer.
@@ -46,14 +53,12 @@ mod collection;
 mod convert;
 mod error;
 mod map;
-mod origin;
+pub mod origin;
 mod presence;
 mod provider;
-mod rebase;
-mod splice;
-mod subscription;
+pub mod subscription;
 mod text;
-mod textarea;
+pub mod textarea;
 mod undo;
 
 pub use array::{
@@ -62,14 +67,11 @@ pub use array::{
 pub use collection::{use_y_collection, Query, YCollection};
 pub use error::BindingError;
 pub use map::{bind_map, use_y_map, use_y_map_with_options, UseYMapOptions, UseYMapReturn, YMap};
-pub use origin::{is_local, local_origin, LOCAL_ORIGIN};
 pub use presence::{use_presence, UsePresenceReturn};
 pub use provider::{
     status_label, use_provider_status, ProviderRef, SyncStatus, SyncStatusProps,
     UseProviderStatusReturn,
 };
-pub use splice::{map_position, utf16_splice, Splice};
-pub use subscription::live_observers;
 pub use text::{use_y_text, use_y_text_with_options, TextDelta, UseYTextOptions, UseYTextReturn};
 pub use textarea::{CollabTextarea, CollabTextareaProps};
 pub use undo::{use_undo, use_undo_with_options, UseUndoOptions, UseUndoReturn};

@@ -17,7 +17,7 @@ use crate::subscription::observe_scoped;
 /// reads `"title"` re-runs when `"title"` changes and not when any other key does.
 ///
 /// Cheap to clone, `Send + Sync`. Writes use one transaction each with the
-/// [local origin](crate::local_origin).
+/// [local origin](crate::origin::local_origin).
 ///
 /// # Deadlocks
 /// Reads open a read transaction: do not call them while holding a transaction of the document.

@@ -1,4 +1,8 @@
 //! The origin every write made through these bindings carries.
+//!
+//! An app that writes to the document directly (not through a hook's commands) opens its
+//! transaction with [`local_origin`] to have [`use_undo`](crate::use_undo) cover the edit;
+//! [`is_local`] tells such a transaction apart in an observer.
 
 use yrs::{Doc, Origin, Transact, TransactionMut};
 

@@ -2,7 +2,8 @@
 //!
 //! yrs observers are keyed and stay registered until `unobserve(key)`; dropping the handle
 //! does nothing. Every observer the bindings register gets a fresh key and an `on_cleanup`
-//! that removes it, and carries a [`LiveObserver`] token so leaks are countable.
+//! that removes it, and carries a token so leaks are countable: [`live_observers`] is for tests
+//! that mount and unmount components and check nothing stays registered.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 

@@ -57,8 +57,8 @@ where
 }
 
 /// Binds a Y.Text (root or nested) to signals. Writes go through one transaction each with the
-/// [local origin](crate::local_origin). The observer is removed when the current owner is
-/// cleaned up.
+/// [local origin](crate::origin::local_origin). The observer is removed when the current owner
+/// is cleaned up.
 ///
 /// # Deadlocks
 /// Do not read `text` while holding a transaction of `doc`: the signal opens its own.

@@ -45,8 +45,8 @@ where
 }
 
 /// Undo/redo over `scope` (one or more shared types of `doc`). Only edits made through the
-/// bindings (the [local origin](crate::local_origin)) are recorded; remote edits are never
-/// undone. The undo manager and its observers go away when the current owner is cleaned up.
+/// bindings (the [local origin](crate::origin::local_origin)) are recorded; remote edits are
+/// never undone. The undo manager and its observers go away when the current owner is cleaned up.
 ///
 /// # Panics
 /// If called while a transaction of `doc` is open.

@@ -4,8 +4,9 @@
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use ycord_leptos::subscription::live_observers;
 use ycord_leptos::{
-    live_observers, use_undo, use_y_array, use_y_collection, use_y_map, use_y_text, CollabTextarea,
+    use_undo, use_y_array, use_y_collection, use_y_map, use_y_text, CollabTextarea,
 };
 use yrs::{Any, Array, Map, Text, Transact};
 

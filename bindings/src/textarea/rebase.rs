@@ -6,7 +6,7 @@
 //! composition ends the user's edit is a [`Splice`] of the old view: it is rebased here over
 //! the held-back deltas before it is applied to the document.
 
-use crate::splice::{map_position, Splice};
+use super::splice::{map_position, Splice};
 use crate::text::TextDelta;
 
 /// The units `start..end` of the text before `delta`, where they are after it: the pieces of
@@ -131,7 +131,7 @@ impl Rebased {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::splice::utf16_splice;
+    use crate::textarea::utf16_splice;
     use TextDelta::*;
 
     fn apply(text: &str, delta: &[TextDelta]) -> String {

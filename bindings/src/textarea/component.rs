@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use yrs::{Doc, GetString, Text, TextRef, Transact};
 
+use super::rebase::Rebased;
+use super::splice::{map_position, utf16_splice, utf16_splice_near};
 use crate::origin::{is_local, write};
-use crate::rebase::Rebased;
-use crate::splice::{map_position, utf16_splice, utf16_splice_near};
 use crate::subscription::observe_scoped;
 use crate::text::TextDelta;
 
