@@ -1,13 +1,17 @@
 //! Connecting many clients at once, each through the full y-websocket handshake.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::{timeout_at, Instant};
 
+use crate::args::LoadArgs;
 use crate::client::{Client, ClientConfig};
 
 /// A client whose handshake finished.
@@ -98,10 +102,13 @@ pub fn check_open_file_limit(sockets: usize) -> anyhow::Result<()> {
 
 /// One [`ClientConfig`] per `--clients`, client `i` in room `i % rooms`, with distinct fresh
 /// Yjs client ids.
-pub fn client_configs(args: &crate::LoadArgs, base_url: &str) -> Vec<ClientConfig> {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
-    crate::run::unique_client_ids(&mut rand::rng(), args.clients)
+///
+/// Ids come from OS entropy, not the seed: a server keeps its rooms between runs, and a
+/// fresh document reusing an id the room already has would write updates the server
+/// already holds, which it rightly does not relay.
+pub fn client_configs(args: &LoadArgs, base_url: &str) -> Vec<ClientConfig> {
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    unique_client_ids(&mut rand::rng(), args.clients)
         .into_iter()
         .enumerate()
         .map(|(index, client_id)| ClientConfig {
@@ -112,4 +119,30 @@ pub fn client_configs(args: &crate::LoadArgs, base_url: &str) -> Vec<ClientConfi
             seed: rng.random(),
         })
         .collect()
+}
+
+/// Distinct random 32-bit Yjs client ids (never 0).
+fn unique_client_ids(rng: &mut impl Rng, count: usize) -> Vec<u32> {
+    let mut seen = HashSet::with_capacity(count);
+    let mut ids = Vec::with_capacity(count);
+    while ids.len() < count {
+        let id = rng.random_range(1..=u32::MAX);
+        if seen.insert(id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_ids_are_distinct_nonzero_and_seeded() {
+        let ids = unique_client_ids(&mut StdRng::seed_from_u64(3), 1000);
+        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 1000);
+        assert!(!ids.contains(&0));
+        assert_eq!(ids, unique_client_ids(&mut StdRng::seed_from_u64(3), 1000));
+    }
 }

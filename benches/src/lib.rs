@@ -3,8 +3,12 @@
 //! Many clients, each with its own yrs document, join rooms of one server over loopback,
 //! make real Yjs text edits at a fixed total rate, and time how long the server takes to
 //! relay each update to every other client of the room. The result is one JSON line.
-//! Other modes ([`args::Mode`]) hold idle connections, join a large document all at once,
-//! or renew awareness states.
+//! Other modes ([`Mode`]) hold idle connections, join a large document all at once, or
+//! renew awareness states. [`run()`] runs whichever mode [`LoadArgs`] selects; each mode is
+//! a module of [`modes`].
+//!
+//! Modules import in one direction: `run` → `modes` → `connect` → `client` → the leaves
+//! (`args`, `author`, `ledger`, `proc_stat`, `schedule`, `stats`).
 //!
 //! ```
 //! use ycord_benches::stats::Percentiles;
@@ -20,16 +24,12 @@ pub mod args;
 pub mod author;
 pub mod client;
 pub mod connect;
-pub mod idle;
-pub mod join;
 pub mod ledger;
-pub mod presence_load;
+pub mod modes;
 pub mod proc_stat;
-pub mod report;
 pub mod run;
 pub mod schedule;
 pub mod stats;
 
 pub use args::{LoadArgs, Mode};
-pub use report::{ModeReport, Report};
-pub use run::run;
+pub use run::{run, ModeReport};

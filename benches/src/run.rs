@@ -1,344 +1,42 @@
-//! One load run: connect every client, warm up, measure, drain, and summarise.
+//! One run of whichever mode the flags select, and the report it prints.
 
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use serde::Serialize;
 
-use anyhow::{bail, Context};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
-use tokio::time::{sleep, timeout, timeout_at, Instant};
+use crate::args::{LoadArgs, Mode};
+use crate::modes::idle::IdleReport;
+use crate::modes::join::JoinReport;
+use crate::modes::presence::PresenceReport;
+use crate::modes::updates::UpdatesReport;
+use crate::modes::{idle, join, presence, updates};
 
-use crate::args::LoadArgs;
-use crate::client::{Client, ClientConfig, ClientStats, Command};
-use crate::ledger::RoomLedger;
-use crate::proc_stat::{self, ProcSample, ProcTarget};
-use crate::report::{round_to, Report};
-use crate::schedule::{run_paced, Pace};
-use crate::stats::Percentiles;
+/// The result of a run of any [`Mode`], printed as one JSON object (the mode's own fields,
+/// untagged: each report names its mode in its `mode` field).
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum ModeReport {
+    /// `updates` mode.
+    Updates(UpdatesReport),
+    /// `idle` mode.
+    Idle(IdleReport),
+    /// `join` mode.
+    Join(JoinReport),
+    /// `presence` mode.
+    Presence(PresenceReport),
+}
 
-/// Longest wait for every client to connect and sync.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Longest wait after the last send for the deliveries still in flight.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
-/// Commands a client can have queued; a full queue means the generator cannot keep up.
-const COMMAND_QUEUE: usize = 256;
-
-/// Runs the load described by `args` against the server and returns the report.
+/// Runs the mode `args.mode` selects against the server at `args.url`.
 ///
 /// Progress goes to stderr. Every phase has a time limit, so the run ends by itself even if
 /// the server stops answering.
 ///
 /// # Errors
-/// When the flags are invalid, the server PID cannot be sampled, or not every client
-/// connects and syncs within 30 s.
-pub async fn run(args: &LoadArgs) -> anyhow::Result<Report> {
-    let base_url = args.validate()?;
-    let ticks = proc_stat::ticks_per_second();
-    let server = args.server_pid.map(ProcTarget::Pid);
-    if let Some(server) = server {
-        proc_stat::sample(server, ticks).context("--server-pid: sampling the server")?;
-    }
-
-    let mut rng = StdRng::seed_from_u64(args.seed);
-    let ledgers: Vec<Arc<RoomLedger>> = (0..args.rooms)
-        .map(|room| Arc::new(RoomLedger::new(args.members_of(room))))
-        .collect();
-    let run_deadline = Instant::now()
-        + CONNECT_TIMEOUT
-        + Duration::from_secs(args.warmup_seconds + args.seconds)
-        + DRAIN_TIMEOUT
-        + Duration::from_secs(10);
-
-    eprintln!(
-        "ycord-load: connecting {} clients to {base_url} in {} rooms",
-        args.clients, args.rooms
-    );
-    let connect_start = Instant::now();
-    let queued_edits = Arc::new(AtomicUsize::new(0));
-    let (synced_tx, mut synced_rx) = mpsc::channel::<Result<(), String>>(args.clients);
-    let mut commands = Vec::with_capacity(args.clients);
-    let mut tasks: Vec<JoinHandle<ClientStats>> = Vec::with_capacity(args.clients);
-    // Ids come from OS entropy, not the seed: a server keeps its rooms between runs, and a
-    // fresh document reusing an id the room already has would write updates the server
-    // already holds, which it rightly does not relay.
-    for (index, client_id) in unique_client_ids(&mut rand::rng(), args.clients)
-        .into_iter()
-        .enumerate()
-    {
-        let config = ClientConfig {
-            index,
-            room: args.room_of(index),
-            client_id,
-            base_url: base_url.clone(),
-            seed: rng.random(),
-        };
-        let (command_tx, command_rx) = mpsc::channel(COMMAND_QUEUE);
-        commands.push(command_tx);
-        let ledger = Arc::clone(&ledgers[config.room]);
-        let synced_tx = synced_tx.clone();
-        let queued_edits = Arc::clone(&queued_edits);
-        tasks.push(tokio::spawn(async move {
-            match timeout(CONNECT_TIMEOUT, Client::connect(&config)).await {
-                Ok(Ok(client)) => {
-                    let _ = synced_tx.send(Ok(())).await;
-                    client
-                        .serve(command_rx, ledger, queued_edits, run_deadline)
-                        .await
-                }
-                Ok(Err(err)) => {
-                    let _ = synced_tx
-                        .send(Err(format!("client {index}: {err:#}")))
-                        .await;
-                    ClientStats::default()
-                }
-                Err(_) => {
-                    let _ = synced_tx
-                        .send(Err(format!("client {index}: not synced in time")))
-                        .await;
-                    ClientStats::default()
-                }
-            }
-        }));
-    }
-    drop(synced_tx);
-    if let Err(err) = await_synced(&mut synced_rx, args.clients, connect_start).await {
-        tasks.iter().for_each(JoinHandle::abort);
-        return Err(err);
-    }
-    let connect_ms = connect_start.elapsed().as_secs_f64() * 1000.0;
-    eprintln!(
-        "ycord-load: {} clients synced in {connect_ms:.1} ms",
-        args.clients
-    );
-
-    let mut dispatcher = Dispatcher {
-        commands: &commands,
-        queued_edits: &queued_edits,
-        rng: StdRng::seed_from_u64(args.seed ^ 0x5ced_u64),
-        backlogged: 0,
-        closed: 0,
-    };
-    if args.warmup_seconds > 0 {
-        eprintln!("ycord-load: warming up for {} s", args.warmup_seconds);
-        let total = u64::from(args.rate) * args.warmup_seconds;
-        run_paced(Pace::new(args.rate), total, |_| dispatcher.dispatch(false)).await;
-    }
-
-    let server_start = server.map(|s| proc_stat::sample(s, ticks)).transpose()?;
-    let own_start = proc_stat::sample(ProcTarget::Own, ticks)?;
-    eprintln!(
-        "ycord-load: measuring {} updates/s for {} s",
-        args.rate, args.seconds
-    );
-    let total = u64::from(args.rate) * args.seconds;
-    run_paced(Pace::new(args.rate), total, |n| {
-        dispatcher.dispatch(true);
-        if (n + 1) % u64::from(args.rate) == 0 {
-            eprintln!(
-                "ycord-load: {:>3} s, {} updates scheduled, {} in flight",
-                (n + 1) / u64::from(args.rate),
-                n + 1,
-                in_flight(&ledgers)
-            );
-        }
+/// Whatever that mode's run returns: invalid flags, a server PID that cannot be sampled, or
+/// clients that do not connect and sync in time.
+pub async fn run(args: &LoadArgs) -> anyhow::Result<ModeReport> {
+    Ok(match args.mode {
+        Mode::Updates => ModeReport::Updates(updates::run(args).await?),
+        Mode::Idle => ModeReport::Idle(idle::run(args).await?),
+        Mode::Join => ModeReport::Join(join::run(args).await?),
+        Mode::Presence => ModeReport::Presence(presence::run(args).await?),
     })
-    .await;
-    let (backlogged, closed) = (dispatcher.backlogged, dispatcher.closed);
-
-    let drain_start = Instant::now();
-    let is_drained = || queued_edits.load(Ordering::Acquire) == 0 && in_flight(&ledgers) == 0;
-    while !is_drained() && drain_start.elapsed() < DRAIN_TIMEOUT {
-        sleep(Duration::from_millis(10)).await;
-    }
-    eprintln!(
-        "ycord-load: drained in {:.0} ms, {} updates still in flight",
-        drain_start.elapsed().as_secs_f64() * 1000.0,
-        in_flight(&ledgers)
-    );
-    let server_end = server.map(|s| proc_stat::sample(s, ticks)).transpose()?;
-    let own_end = proc_stat::sample(ProcTarget::Own, ticks)?;
-
-    drop(commands);
-    let mut all = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        match timeout_at(run_deadline, task).await {
-            Ok(Ok(stats)) => all.push(stats),
-            Ok(Err(err)) => eprintln!("ycord-load: a client task failed: {err}"),
-            Err(_) => eprintln!("ycord-load: a client did not stop by the deadline"),
-        }
-    }
-    warn_about_anomalies(&all, backlogged, closed);
-
-    let mut fanouts: Vec<u32> = ledgers.iter().flat_map(|l| l.take_fanouts()).collect();
-    let failed_clients = all.iter().filter(|s| s.error.is_some()).count();
-    let mut report = summarise(
-        args,
-        connect_ms,
-        &mut all,
-        &ledgers,
-        &mut fanouts,
-        cpu_delta(server_start, server_end),
-        server_end.and_then(|s| s.peak_rss_kb),
-        own_end.cpu_seconds - own_start.cpu_seconds,
-    );
-    report.backlogged = backlogged;
-    report.failed_clients = failed_clients;
-    Ok(report)
-}
-
-/// Hands each scheduled update to a random client without waiting for it.
-struct Dispatcher<'a> {
-    commands: &'a [mpsc::Sender<Command>],
-    queued_edits: &'a AtomicUsize,
-    rng: StdRng,
-    backlogged: u64,
-    closed: u64,
-}
-
-impl Dispatcher<'_> {
-    fn dispatch(&mut self, is_measured: bool) {
-        let client = self.rng.random_range(0..self.commands.len());
-        // Counted before queueing, so the client can never take it off first.
-        self.queued_edits.fetch_add(1, Ordering::Relaxed);
-        let result = self.commands[client].try_send(Command::Edit { is_measured });
-        if result.is_err() {
-            self.queued_edits.fetch_sub(1, Ordering::Relaxed);
-        }
-        match result {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => self.backlogged += 1,
-            Err(mpsc::error::TrySendError::Closed(_)) => self.closed += 1,
-        }
-    }
-}
-
-async fn await_synced(
-    synced: &mut mpsc::Receiver<Result<(), String>>,
-    clients: usize,
-    start: Instant,
-) -> anyhow::Result<()> {
-    let mut count = 0;
-    let all_synced = async {
-        while count < clients {
-            match synced.recv().await {
-                Some(Ok(())) => count += 1,
-                Some(Err(err)) => bail!("{err}"),
-                None => bail!("every client task ended before syncing"),
-            }
-        }
-        Ok(())
-    };
-    match timeout_at(start + CONNECT_TIMEOUT, all_synced).await {
-        Ok(result) => result,
-        Err(_) => bail!(
-            "only {count} of {clients} clients synced within {} s",
-            CONNECT_TIMEOUT.as_secs()
-        ),
-    }
-}
-
-/// Distinct random 32-bit Yjs client ids (never 0).
-pub(crate) fn unique_client_ids(rng: &mut impl Rng, count: usize) -> Vec<u32> {
-    let mut seen = HashSet::with_capacity(count);
-    let mut ids = Vec::with_capacity(count);
-    while ids.len() < count {
-        let id = rng.random_range(1..=u32::MAX);
-        if seen.insert(id) {
-            ids.push(id);
-        }
-    }
-    ids
-}
-
-fn in_flight(ledgers: &[Arc<RoomLedger>]) -> usize {
-    ledgers.iter().map(|l| l.in_flight()).sum()
-}
-
-fn cpu_delta(start: Option<ProcSample>, end: Option<ProcSample>) -> Option<f64> {
-    Some(end?.cpu_seconds - start?.cpu_seconds)
-}
-
-fn warn_about_anomalies(all: &[ClientStats], backlogged: u64, closed: u64) {
-    let sent: u64 = all.iter().map(|s| s.sent_total).sum();
-    let echoes: u64 = all.iter().map(|s| s.echoes).sum();
-    let unknown: u64 = all.iter().map(|s| s.unknown).sum();
-    eprintln!("ycord-load: {echoes} of {sent} own updates echoed back, {unknown} unmatched frames");
-    if backlogged > 0 || closed > 0 {
-        eprintln!(
-            "ycord-load: WARNING {backlogged} updates skipped on full client queues, \
-             {closed} on stopped clients: the generator or those clients fell behind"
-        );
-    }
-    let failed: Vec<_> = all.iter().filter(|s| s.error.is_some()).collect();
-    if let Some(first) = failed.first() {
-        eprintln!(
-            "ycord-load: WARNING {} clients stopped early; client {}: {}",
-            failed.len(),
-            first.index,
-            first.error.as_deref().unwrap_or_default()
-        );
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn summarise(
-    args: &LoadArgs,
-    connect_ms: f64,
-    all: &mut [ClientStats],
-    ledgers: &[Arc<RoomLedger>],
-    fanouts: &mut [u32],
-    server_cpu_s: Option<f64>,
-    server_peak_rss_kb: Option<u64>,
-    generator_cpu_s: f64,
-) -> Report {
-    let sent = all.iter().map(|s| s.sent_measured).sum();
-    let expected_deliveries = all
-        .iter()
-        .map(|s| s.sent_measured * (ledgers[s.room].members() as u64 - 1))
-        .sum();
-    let delivered: u64 = all.iter().map(|s| s.delivered).sum();
-    let mut latencies: Vec<u32> = all
-        .iter_mut()
-        .flat_map(|s| std::mem::take(&mut s.latencies_us))
-        .collect();
-    Report {
-        mode: "updates",
-        clients: args.clients,
-        rooms: args.rooms,
-        rate: args.rate,
-        seconds: args.seconds,
-        connect_ms: round_to(connect_ms, 3),
-        sent,
-        expected_deliveries,
-        delivered,
-        missing: expected_deliveries.saturating_sub(delivered),
-        delivered_per_s: round_to(delivered as f64 / args.seconds as f64, 1),
-        per_delivery_ms: Percentiles::from_micros(&mut latencies),
-        fanout_ms: Percentiles::from_micros(fanouts),
-        server_cpu_s: server_cpu_s.map(|s| round_to(s, 2)),
-        server_peak_rss_kb,
-        generator_cpu_s: round_to(generator_cpu_s, 2),
-        server_cpu_per_delivery_us: server_cpu_s
-            .filter(|_| delivered > 0)
-            .map(|s| round_to(s * 1e6 / delivered as f64, 3)),
-        backlogged: 0,
-        failed_clients: 0,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn client_ids_are_distinct_nonzero_and_seeded() {
-        let ids = unique_client_ids(&mut StdRng::seed_from_u64(3), 1000);
-        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 1000);
-        assert!(!ids.contains(&0));
-        assert_eq!(ids, unique_client_ids(&mut StdRng::seed_from_u64(3), 1000));
-    }
 }

@@ -1,4 +1,4 @@
-//! Latency percentiles over exact samples.
+//! Latency percentiles over exact samples, and the rounding of the numbers a report prints.
 //!
 //! A run records at most a few million samples of 4 bytes, so keeping them all and sorting once
 //! is cheap and exact, with no bucket rounding.
@@ -49,9 +49,21 @@ fn micros_to_ms(us: u32) -> f64 {
     f64::from(us) / 1000.0
 }
 
+/// `value` rounded to `decimals` decimal places, for readable JSON.
+pub fn round_to(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounds_half_away_from_zero() {
+        assert_eq!(round_to(1.23456, 3), 1.235);
+        assert_eq!(round_to(2.0, 2), 2.0);
+    }
 
     #[test]
     fn nearest_rank_on_one_to_hundred() {

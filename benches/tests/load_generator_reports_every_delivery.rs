@@ -44,7 +44,7 @@ async fn load_generator_reports_every_delivery() {
             "0",
         ],
     );
-    let ModeReport::Updates(report) = ycord_benches::report::run_mode(&args).await.unwrap() else {
+    let ModeReport::Updates(report) = ycord_benches::run(&args).await.unwrap() else {
         panic!("updates mode must produce an updates report");
     };
     assert_eq!(report.sent, 100, "rate × seconds updates are sent");
@@ -91,7 +91,7 @@ async fn presence_mode_times_every_renewal() {
             "0",
         ],
     );
-    let ModeReport::Presence(report) = ycord_benches::report::run_mode(&args).await.unwrap() else {
+    let ModeReport::Presence(report) = ycord_benches::run(&args).await.unwrap() else {
         panic!("presence mode must produce a presence report");
     };
     assert!(
@@ -127,7 +127,7 @@ async fn join_mode_gives_every_joiner_the_whole_document() {
             "100",
         ],
     );
-    let ModeReport::Join(report) = ycord_benches::report::run_mode(&args).await.unwrap() else {
+    let ModeReport::Join(report) = ycord_benches::run(&args).await.unwrap() else {
         panic!("join mode must produce a join report");
     };
     assert_eq!(report.complete_states, 5);
@@ -154,7 +154,7 @@ async fn idle_mode_weighs_connections() {
             "1",
         ],
     );
-    let ModeReport::Idle(report) = ycord_benches::report::run_mode(&args).await.unwrap() else {
+    let ModeReport::Idle(report) = ycord_benches::run(&args).await.unwrap() else {
         panic!("idle mode must produce an idle report");
     };
     assert_eq!(report.clients, 50);

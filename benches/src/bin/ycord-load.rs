@@ -12,7 +12,7 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the tokio runtime")?;
-    let report = runtime.block_on(ycord_benches::report::run_mode(&args))?;
+    let report = runtime.block_on(ycord_benches::run(&args))?;
     println!("{}", serde_json::to_string(&report)?);
     runtime.shutdown_timeout(Duration::from_secs(1));
     Ok(())

@@ -18,8 +18,7 @@ use crate::args::LoadArgs;
 use crate::client::{Client, ClientConfig};
 use crate::connect::{check_open_file_limit, client_configs, connect_all};
 use crate::proc_stat::{self, ProcTarget};
-use crate::report::round_to;
-use crate::stats::Percentiles;
+use crate::stats::{round_to, Percentiles};
 
 /// Longest wait for the upload, and for all joiners to sync.
 const STEP_TIMEOUT: Duration = Duration::from_secs(120);
@@ -64,7 +63,7 @@ pub struct JoinReport {
 /// # Errors
 /// When the flags are invalid, `--server-pid` is missing, a step times out, or a
 /// connection fails.
-pub async fn run_join(args: &LoadArgs) -> anyhow::Result<JoinReport> {
+pub async fn run(args: &LoadArgs) -> anyhow::Result<JoinReport> {
     let base_url = args.validate()?;
     check_open_file_limit(args.clients + 1)?;
     let ticks = proc_stat::ticks_per_second();

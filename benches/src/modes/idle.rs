@@ -9,7 +9,7 @@ use tokio::time::{sleep, Instant};
 use crate::args::LoadArgs;
 use crate::connect::{check_open_file_limit, client_configs, connect_all};
 use crate::proc_stat::{self, ProcTarget};
-use crate::report::round_to;
+use crate::stats::round_to;
 
 /// Longest wait for every client to connect and sync.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -48,7 +48,7 @@ pub struct IdleReport {
 /// # Errors
 /// When the flags are invalid, `--server-pid` is missing or unreadable, or not every client
 /// syncs within 60 s.
-pub async fn run_idle(args: &LoadArgs) -> anyhow::Result<IdleReport> {
+pub async fn run(args: &LoadArgs) -> anyhow::Result<IdleReport> {
     let base_url = args.validate()?;
     check_open_file_limit(args.clients)?;
     let ticks = proc_stat::ticks_per_second();

@@ -22,8 +22,7 @@ use crate::args::LoadArgs;
 use crate::connect::{check_open_file_limit, client_configs, connect_all};
 use crate::ledger::micros;
 use crate::proc_stat::{self, ProcTarget};
-use crate::report::round_to;
-use crate::stats::Percentiles;
+use crate::stats::{round_to, Percentiles};
 
 /// Longest wait for every client to connect and sync.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -96,7 +95,7 @@ impl Window {
 /// # Errors
 /// When the flags are invalid, the server cannot be sampled, or the clients do not all
 /// sync within 60 s.
-pub async fn run_presence(args: &LoadArgs) -> anyhow::Result<PresenceReport> {
+pub async fn run(args: &LoadArgs) -> anyhow::Result<PresenceReport> {
     let base_url = args.validate()?;
     check_open_file_limit(args.clients)?;
     let ticks = proc_stat::ticks_per_second();
