@@ -1,153 +1,191 @@
-//! Command line of `cargo xtask`.
+//! Command line of `cargo xtask`: the commands, with the options each command module
+//! declares; the usage text is clap's, derived from these definitions.
 
-use anyhow::{bail, Context, Result};
+use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::suites::Suite;
+use crate::bench::BenchCommand;
+use crate::demo::DemoOptions;
+use crate::steps::TestOptions;
 
-pub const USAGE: &str = "\
-usage: cargo xtask <command> [options]
+/// The project's automation: everything CI runs, the browser demo, benchmarks.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+pub struct Cli {
+    /// What to do; without one, this help.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
 
-commands:
-  test                      install what is missing, build, lint and run every test suite
-  with-postgres CMD [ARG…]  run CMD with a throwaway PostgreSQL server on loopback, its URL
-                            in YCORD_TEST_POSTGRES_URL (e.g. to run the PostgreSQL store's
-                            tests or benchmark alone); stopped and deleted afterwards
-  demo                      build the browser examples and serve them with ycord (--help)
-  bench ARGS…               benchmarks that are not part of CI (cargo xtask bench --help)
-  help                      print this help (also: cargo xtask test --help)";
-
-pub const TEST_USAGE: &str = "\
-usage: cargo xtask test [options]
-
-Installs what is missing (node/npm, the npm packages, rustfmt/clippy, PostgreSQL, the
-wasm32 target, the wasm-bindgen-cli matching Cargo.lock, Chromium and chromedriver), builds
-the workspace once (--all-features), checks formatting and clippy (natively and for wasm32),
-starts a throwaway PostgreSQL server for the rust suite and a ycord server for the wasm
-suite, runs the selected suites and prints a summary. Exits non-zero if any step failed.
-
-options:
-  --suite NAME   run only this suite; repeat or comma-separate for several
-                 (suites: rust, interop, wasm, e2e; default: all)
-  --no-lint      skip `cargo fmt --check` and `cargo clippy`
-  --no-install   fail instead of installing missing prerequisites
-  -h, --help     print this help
-
-environment:
-  CARGO_TARGET_DIR   where cargo builds (default: <repo>/target); the interop suite takes
-                     the ycord and ycord-interop-agent binaries from <target>/debug/";
-
-/// What the user asked for.
-pub enum Invocation {
-    Help(&'static str),
+/// The commands of `cargo xtask`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Install what is missing, build, lint and run every test suite
+    ///
+    /// Installs what is missing (node/npm, the npm packages, rustfmt/clippy, PostgreSQL, the
+    /// wasm32 target, the wasm-bindgen-cli matching Cargo.lock, Chromium and chromedriver),
+    /// builds the workspace once (--all-features), checks formatting and clippy (natively and
+    /// for wasm32), starts a throwaway PostgreSQL server for the rust suite and a ycord server
+    /// for the wasm suite, runs the selected suites and prints a summary with each step's
+    /// time. Exits non-zero if any step failed.
+    #[command(verbatim_doc_comment, after_long_help = TEST_ENVIRONMENT)]
     Test(TestOptions),
-    /// `with-postgres`: the command to run, program first.
-    WithPostgres(Vec<String>),
-    /// `bench`: its arguments, parsed by the `bench` module.
-    Bench(Vec<String>),
-    Demo(crate::demo::DemoOptions),
+    /// Run CMD with a throwaway PostgreSQL server on loopback
+    ///
+    /// The server's URL is in YCORD_TEST_POSTGRES_URL (e.g. to run the PostgreSQL store's
+    /// tests or benchmark alone); the server is stopped and deleted afterwards.
+    #[command(verbatim_doc_comment)]
+    WithPostgres {
+        /// The program to run and its arguments (passed on as they are, options included)
+        #[arg(
+            value_name = "CMD",
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        command: Vec<String>,
+    },
+    /// Build the browser examples and serve them with ycord
+    ///
+    /// Installs what is missing (the wasm32 target, the wasm-bindgen-cli matching Cargo.lock,
+    /// node/npm and the npm packages: binaryen's wasm-opt, esbuild), builds every browser
+    /// example in examples/ for the browser (profile wasm-release, wasm-opt -Oz), writes them
+    /// to <target>/demo/site/, prints each one's gzipped size, then starts ycord with the
+    /// embedded store in <target>/demo/data serving the site and the rooms on one port, and
+    /// prints the URLs. Ctrl-C stops it.
+    #[command(verbatim_doc_comment)]
+    Demo(DemoOptions),
+    /// Benchmarks that are not part of CI
+    Bench {
+        /// The benchmark to run.
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
 }
 
-/// Options of `cargo xtask test`.
-#[derive(Debug)]
-pub struct TestOptions {
-    /// Suites to run, in the order of [`Suite::ALL`].
-    pub suites: Vec<Suite>,
-    pub lint: bool,
-    pub install: bool,
-}
+/// The environment section of `cargo xtask test --help`.
+const TEST_ENVIRONMENT: &str = "\
+Environment:
+  CARGO_TARGET_DIR  where cargo builds (default: <repo>/target); the interop suite takes
+                    the ycord and ycord-interop-agent binaries from <target>/debug/";
 
-pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Invocation> {
-    match args.next().as_deref() {
-        None | Some("help" | "-h" | "--help") => Ok(Invocation::Help(USAGE)),
-        Some("test") => parse_test(args),
-        Some("bench") => Ok(Invocation::Bench(args.collect())),
-        Some("demo") => match crate::demo::parse(args)? {
-            Some(options) => Ok(Invocation::Demo(options)),
-            None => Ok(Invocation::Help(crate::demo::USAGE)),
-        },
-        Some("with-postgres") => {
-            let command: Vec<String> = args.collect();
-            if command.is_empty() {
-                bail!("with-postgres needs a command to run");
-            }
-            Ok(Invocation::WithPostgres(command))
-        }
-        Some(other) => bail!("unknown command {other:?}"),
-    }
-}
-
-fn parse_test(mut args: impl Iterator<Item = String>) -> Result<Invocation> {
-    let mut chosen = Vec::new();
-    let mut lint = true;
-    let mut install = true;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(Invocation::Help(TEST_USAGE)),
-            "--no-lint" => lint = false,
-            "--no-install" => install = false,
-            "--suite" => {
-                let names = args.next().context("--suite needs a suite name")?;
-                for name in names.split(',') {
-                    chosen.push(name.parse::<Suite>()?);
-                }
-            }
-            other => match other.strip_prefix("--suite=") {
-                Some(names) => {
-                    for name in names.split(',') {
-                        chosen.push(name.parse::<Suite>()?);
-                    }
-                }
-                None => bail!("unknown option {other:?} (see cargo xtask test --help)"),
-            },
-        }
-    }
-    let suites = Suite::ALL
-        .into_iter()
-        .filter(|suite| chosen.is_empty() || chosen.contains(suite))
-        .collect();
-    Ok(Invocation::Test(TestOptions {
-        suites,
-        lint,
-        install,
-    }))
+/// Prints the help of `cargo xtask`, for a run without a command.
+pub fn print_help() -> std::io::Result<()> {
+    Cli::command().print_help()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::suites::Suite;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("cargo xtask").chain(args.iter().copied()))
+    }
 
     fn test_options(args: &[&str]) -> TestOptions {
-        let args = std::iter::once("test").chain(args.iter().copied());
-        match parse(args.map(String::from)).unwrap() {
-            Invocation::Test(options) => options,
-            _ => panic!("expected test options"),
+        let args: Vec<&str> = std::iter::once("test")
+            .chain(args.iter().copied())
+            .collect();
+        match parse(&args).unwrap().command {
+            Some(Command::Test(options)) => options,
+            other => panic!("expected test options, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 
     #[test]
     fn runs_everything_by_default() {
         let options = test_options(&[]);
-        assert_eq!(options.suites, Suite::ALL.to_vec());
+        assert_eq!(options.suites(), Suite::ALL.to_vec());
         assert!(options.lint && options.install);
     }
 
     #[test]
     fn selects_suites() {
         assert_eq!(
-            test_options(&["--suite", "interop"]).suites,
+            test_options(&["--suite", "interop"]).suites(),
             [Suite::Interop]
         );
         assert_eq!(
-            test_options(&["--suite=interop,rust", "--no-lint"]).suites,
+            test_options(&["--suite=interop,rust", "--no-lint"]).suites(),
             [Suite::Rust, Suite::Interop]
         );
+        assert_eq!(
+            test_options(&["--suite", "e2e", "--suite", "wasm"]).suites(),
+            [Suite::Wasm, Suite::E2e]
+        );
         assert!(!test_options(&["--no-lint"]).lint);
+        assert!(!test_options(&["--no-install"]).install);
     }
 
     #[test]
     fn rejects_unknown_input() {
-        assert!(parse(["test", "--suite", "python"].map(String::from).into_iter()).is_err());
-        assert!(parse(["test", "--fast"].map(String::from).into_iter()).is_err());
-        assert!(parse(["deploy"].map(String::from).into_iter()).is_err());
+        assert!(parse(&["test", "--suite", "python"]).is_err());
+        assert!(parse(&["test", "--fast"]).is_err());
+        assert!(parse(&["deploy"]).is_err());
+        assert!(parse(&["with-postgres"]).is_err());
+        assert!(parse(&["demo", "--port", "http"]).is_err());
+        assert!(parse(&["bench", "compare", "--slow"]).is_err());
+    }
+
+    #[test]
+    fn with_postgres_passes_the_command_on_as_given() {
+        let Some(Command::WithPostgres { command }) = parse(&[
+            "with-postgres",
+            "cargo",
+            "test",
+            "-p",
+            "ycord-persistence",
+            "--",
+            "--nocapture",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("expected with-postgres");
+        };
+        assert_eq!(
+            command,
+            [
+                "cargo",
+                "test",
+                "-p",
+                "ycord-persistence",
+                "--",
+                "--nocapture"
+            ]
+        );
+    }
+
+    #[test]
+    fn demo_and_bench_options_keep_their_defaults() {
+        let Some(Command::Demo(demo)) = parse(&["demo"]).unwrap().command else {
+            panic!("expected demo");
+        };
+        assert_eq!(
+            (demo.port, demo.build_only, demo.install),
+            (8080, false, true)
+        );
+        let Some(Command::Demo(demo)) =
+            parse(&["demo", "--port", "0", "--build-only", "--no-install"])
+                .unwrap()
+                .command
+        else {
+            panic!("expected demo");
+        };
+        assert_eq!((demo.port, demo.build_only, demo.install), (0, true, false));
+        let Some(Command::Bench {
+            command: BenchCommand::Compare(compare),
+        }) = parse(&["bench", "compare", "--quick", "--no-write", "--npm-ci"])
+            .unwrap()
+            .command
+        else {
+            panic!("expected bench compare");
+        };
+        assert!(compare.is_quick && compare.is_dry && compare.force_npm_ci);
     }
 }

@@ -2,13 +2,25 @@
 
 use anyhow::Result;
 
-use crate::demo::site;
 use crate::outcome::StepResult;
 use crate::prereqs::wasm::WASM_TARGET;
+use crate::prereqs::Needs;
 use crate::process;
+use crate::site;
 use crate::suites::wasm;
 use crate::workspace::Workspace;
 
+/// What the lint steps need installed: clippy checks the browser crates for wasm32 too, and
+/// their tests include the npm bundle at compile time.
+pub const NEEDS: Needs = Needs {
+    lint_components: true,
+    wasm_target: true,
+    node_packages: true,
+    browser_bundle: true,
+    ..Needs::NOTHING
+};
+
+/// `cargo fmt --check` over the workspace.
 pub fn fmt(workspace: &Workspace) -> Result<StepResult> {
     let passed = process::run(&mut workspace.cargo(&["fmt", "--all", "--", "--check"]))?;
     if !passed {
@@ -19,6 +31,8 @@ pub fn fmt(workspace: &Workspace) -> Result<StepResult> {
     Ok(StepResult::from_status(passed))
 }
 
+/// `cargo clippy -D warnings` over the workspace natively, then over the browser crates and
+/// examples for wasm32.
 pub fn clippy(workspace: &Workspace) -> Result<StepResult> {
     let passed = process::run(&mut workspace.cargo(&[
         "clippy",

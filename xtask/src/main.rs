@@ -3,7 +3,13 @@
 //! `cargo xtask test` is everything CI runs. It installs what is missing, builds the workspace
 //! once, lints it, runs every suite and prints a summary; it exits non-zero if anything failed.
 //! `cargo xtask with-postgres <command>` runs one command next to the same throwaway
-//! PostgreSQL server the tests get. `cargo xtask bench` runs the benchmarks that CI does not.
+//! PostgreSQL server the tests get. `cargo xtask demo` serves the browser examples;
+//! `cargo xtask bench` runs the benchmarks that CI does not.
+//!
+//! Modules import downward only: `cli` → the commands (`steps`, `demo`, `bench`) → the
+//! steps of `test` (`lint`, `suites`) → `site` and `services` → `prereqs` → the
+//! leaves (`process`, `workspace`, `scratch`, `outcome`). A lower layer takes plain values
+//! (a flag, a list of needs), never a command's options.
 
 mod bench;
 mod cli;
@@ -14,31 +20,30 @@ mod prereqs;
 mod process;
 mod scratch;
 mod services;
+mod site;
 mod steps;
 mod suites;
 mod workspace;
 
 use std::process::ExitCode;
 
-use crate::cli::Invocation;
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let invocation = match cli::parse(std::env::args().skip(1)) {
-        Ok(invocation) => invocation,
-        Err(err) => {
-            eprintln!("error: {err:#}\n(see `cargo xtask --help` and `cargo xtask test --help`)");
-            return ExitCode::from(2);
-        }
+    // Bad input exits with status 2 and usage help; `--help` with 0.
+    let Some(command) = Cli::parse().command else {
+        return match cli::print_help() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::FAILURE,
+        };
     };
-    let result = match invocation {
-        Invocation::Help(text) => {
-            println!("{text}");
-            return ExitCode::SUCCESS;
-        }
-        Invocation::Test(options) => steps::test(&options),
-        Invocation::WithPostgres(command) => steps::with_postgres(&command),
-        Invocation::Bench(args) => bench::run(&args),
-        Invocation::Demo(options) => demo::run(&options),
+    let result = match command {
+        Command::Test(options) => steps::test(&options),
+        Command::WithPostgres { command } => steps::with_postgres(&command),
+        Command::Bench { command } => bench::run(&command),
+        Command::Demo(options) => demo::run(&options),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

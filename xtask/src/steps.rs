@@ -1,19 +1,57 @@
 //! `cargo xtask test`: the order of the steps and what a failure skips.
 
 use anyhow::{Context, Result};
+use clap::ArgAction;
 
-use crate::cli::TestOptions;
 use crate::outcome::{StepResult, Summary};
+use crate::prereqs::Needs;
 use crate::services::postgres::TestPostgres;
 use crate::suites::Suite;
 use crate::workspace::Workspace;
 use crate::{lint, prereqs, process};
 
+/// Options of `cargo xtask test`.
+#[derive(Debug, clap::Args)]
+pub struct TestOptions {
+    /// Run only this suite; repeat or comma-separate for several [default: all]
+    #[arg(long = "suite", value_name = "NAME", value_delimiter = ',')]
+    chosen: Vec<Suite>,
+    /// Skip the lint steps: `cargo fmt --check` and `cargo clippy`
+    #[arg(long = "no-lint", action = ArgAction::SetFalse)]
+    pub lint: bool,
+    /// Fail instead of installing missing prerequisites
+    #[arg(long = "no-install", action = ArgAction::SetFalse)]
+    pub install: bool,
+}
+
+impl TestOptions {
+    /// The suites to run, in the order of [`Suite::ALL`]: those chosen, or all.
+    pub fn suites(&self) -> Vec<Suite> {
+        Suite::ALL
+            .into_iter()
+            .filter(|suite| self.chosen.is_empty() || self.chosen.contains(suite))
+            .collect()
+    }
+
+    /// What the selected steps need installed.
+    fn needs(&self) -> Needs {
+        let lint = if self.lint {
+            lint::NEEDS
+        } else {
+            Needs::NOTHING
+        };
+        self.suites()
+            .into_iter()
+            .fold(lint, |needs, suite| needs.and(suite.needs()))
+    }
+}
+
 /// Runs every step of `options`; `Ok(false)` if any failed. `Err` only when the steps cannot
 /// start at all (a prerequisite is missing and cannot be installed).
 pub fn test(options: &TestOptions) -> Result<bool> {
     let workspace = Workspace::locate()?;
-    let installed_env = prereqs::ensure(&workspace, options)?;
+    let installed_env = prereqs::ensure(&workspace, options.needs(), options.install)?;
+    let suites = options.suites();
 
     let mut summary = Summary::default();
     let built = summary.run("build", || build(&workspace));
@@ -29,7 +67,7 @@ pub fn test(options: &TestOptions) -> Result<bool> {
     // Stopped when dropped at the end of this function, whatever the suites did.
     let mut postgres = None;
     let postgres_started = !built
-        || !options.suites.contains(&Suite::Rust)
+        || !suites.contains(&Suite::Rust)
         || summary.run("postgres", || {
             postgres = Some(TestPostgres::start()?);
             Ok(StepResult::from_status(true))
@@ -37,7 +75,7 @@ pub fn test(options: &TestOptions) -> Result<bool> {
     let mut env: Vec<(&str, String)> = postgres.iter().flat_map(TestPostgres::env).collect();
     env.extend(installed_env);
 
-    for suite in &options.suites {
+    for suite in &suites {
         if !built {
             summary.skip(suite.name(), "build failed");
         } else if *suite == Suite::Rust && !postgres_started {

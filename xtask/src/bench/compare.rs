@@ -14,13 +14,21 @@ use crate::process;
 use crate::workspace::Workspace;
 
 /// Flags of `bench compare`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, clap::Args)]
 pub struct Options {
+    /// Every scenario at a tenth of its size and length (checks the harness, not a result)
+    #[arg(long = "quick")]
     pub is_quick: bool,
+    /// Run `npm ci` in interop/ even when its node_modules already match the lock file
+    #[arg(long = "npm-ci")]
     pub force_npm_ci: bool,
+    /// Print the tables instead of writing docs/benchmarks.md
+    #[arg(long = "no-write")]
     pub is_dry: bool,
 }
 
+/// Runs every scenario against every server kind, then writes (or with `--no-write`
+/// prints) the tables; `Ok(true)` if every run produced a result.
 pub fn run(options: &Options) -> Result<bool> {
     let workspace = Workspace::locate()?;
     install_node_packages(&workspace, options.force_npm_ci)?;

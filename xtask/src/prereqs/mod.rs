@@ -1,5 +1,6 @@
 //! Tools the selected steps need, checked before anything runs and installed when missing.
-//! A new prerequisite is a file beside this one and a line in [`ensure`].
+//! A new prerequisite is a file beside this one, a field of [`Needs`] and a line in
+//! [`ensure`]. This layer knows tools, not steps: each step says what it needs.
 
 mod chromium;
 pub mod node;
@@ -10,45 +11,102 @@ pub mod wasm;
 
 use anyhow::Result;
 
-use crate::cli::TestOptions;
-use crate::suites::Suite;
 use crate::workspace::Workspace;
 
-/// Checks (and, unless `--no-install`, installs) what `options` needs. Returns the
-/// environment the suites need to find what was installed.
-pub fn ensure(workspace: &Workspace, options: &TestOptions) -> Result<Vec<(&'static str, String)>> {
+/// What a step needs installed before it runs.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    /// The rustfmt and clippy components.
+    pub lint_components: bool,
+    /// The wasm32 target.
+    pub wasm_target: bool,
+    /// PostgreSQL's server binaries.
+    pub postgres: bool,
+    /// node, npm and the npm packages of `interop/`.
+    pub node_packages: bool,
+    /// The npm bundle that browser tests include at compile time (built from the packages).
+    pub browser_bundle: bool,
+    /// The wasm-bindgen test runner matching Cargo.lock, Chromium and chromedriver.
+    pub browser: bool,
+}
+
+impl Needs {
+    /// Nothing to install.
+    pub const NOTHING: Needs = Needs {
+        lint_components: false,
+        wasm_target: false,
+        postgres: false,
+        node_packages: false,
+        browser_bundle: false,
+        browser: false,
+    };
+
+    /// What `self` or `other` needs.
+    pub fn and(self, other: Needs) -> Needs {
+        Needs {
+            lint_components: self.lint_components || other.lint_components,
+            wasm_target: self.wasm_target || other.wasm_target,
+            postgres: self.postgres || other.postgres,
+            node_packages: self.node_packages || other.node_packages,
+            browser_bundle: self.browser_bundle || other.browser_bundle,
+            browser: self.browser || other.browser,
+        }
+    }
+}
+
+/// Checks (and when `install` is set, installs) what `needs` lists. Returns the
+/// environment the steps need to find what was installed.
+pub fn ensure(
+    workspace: &Workspace,
+    needs: Needs,
+    install: bool,
+) -> Result<Vec<(&'static str, String)>> {
     println!("==> prerequisites");
-    let install = options.install;
     let mut env = Vec::new();
-    if options.lint {
+    if needs.lint_components {
         toolchain::ensure_components(&["rustfmt", "clippy"], install)?;
     }
-    let wasm = options.suites.contains(&Suite::Wasm);
-    let e2e = options.suites.contains(&Suite::E2e);
-    // clippy checks the browser crates for wasm32 too.
-    if options.lint || wasm || e2e {
+    if needs.wasm_target {
         wasm::ensure_target(install)?;
     }
-    if options.suites.contains(&Suite::Rust) {
+    if needs.postgres {
         postgres::ensure_server(install)?;
     }
-    if options.suites.contains(&Suite::Interop) || wasm || e2e || options.lint {
+    if needs.node_packages {
         node::ensure_node(install)?;
         node::ensure_packages(&workspace.interop_dir(), install)?;
     }
-    // The browser tests include the npm bundle at compile time: clippy compiles them too.
-    if wasm || options.lint {
+    if needs.browser_bundle {
         node::build_browser_bundle(&workspace.interop_dir())?;
     }
-    if wasm || e2e {
+    if needs.browser {
         let runner = wasm::ensure_test_runner(workspace, install)?;
         let driver = chromium::ensure(install)?;
-        env.push((
-            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-            runner.to_string_lossy().into_owned(),
-        ));
+        env.push((wasm::RUNNER_VARIABLE, runner.to_string_lossy().into_owned()));
         env.push(("CHROMEDRIVER", driver.to_string_lossy().into_owned()));
         env.push(("CHROMIUM", chromium::BROWSER.to_string()));
     }
     Ok(env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn needs_combine_field_by_field() {
+        let lint = Needs {
+            lint_components: true,
+            node_packages: true,
+            ..Needs::NOTHING
+        };
+        let rust = Needs {
+            postgres: true,
+            ..Needs::NOTHING
+        };
+        let both = lint.and(rust);
+        assert!(both.lint_components && both.node_packages && both.postgres);
+        assert!(!both.wasm_target && !both.browser_bundle && !both.browser);
+        assert_eq!(Needs::NOTHING.and(Needs::NOTHING), Needs::default());
+    }
 }

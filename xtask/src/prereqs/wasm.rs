@@ -11,6 +11,10 @@ use crate::workspace::Workspace;
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
+/// The variable through which cargo runs wasm32 test binaries: [`super::ensure`] sets it to
+/// the wasm-bindgen test runner, and `wasm-bindgen` is installed beside that runner.
+pub const RUNNER_VARIABLE: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER";
+
 pub fn ensure_target(install: bool) -> Result<()> {
     let installed = process::output_of("rustup", &["target", "list", "--installed"])
         .is_some_and(|targets| targets.lines().any(|line| line.trim() == WASM_TARGET));

@@ -5,14 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::demo::site;
 use crate::outcome::StepResult;
+use crate::prereqs::wasm::RUNNER_VARIABLE;
 use crate::scratch::ScratchDir;
+use crate::site;
 use crate::workspace::Workspace;
-
-/// The variable `prereqs::ensure` sets to the wasm-bindgen test runner; `wasm-bindgen` is
-/// installed beside it.
-const RUNNER_VARIABLE: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER";
 
 pub fn run(workspace: &Workspace, env: &[(&str, String)]) -> Result<StepResult> {
     let runner = env

@@ -1,18 +1,20 @@
 //! The test suites `cargo xtask test` runs after the build. A new suite is a variant here, a
-//! file beside this one, and (if it needs tools) a line in `prereqs::ensure`.
+//! file beside this one, and (if it needs tools) its line in [`Suite::needs`].
 
 mod e2e;
 mod interop;
 mod rust;
 pub mod wasm;
 
-use std::str::FromStr;
-
-use anyhow::{bail, Result};
+use anyhow::Result;
+use clap::builder::PossibleValue;
+use clap::ValueEnum;
 
 use crate::outcome::StepResult;
+use crate::prereqs::Needs;
 use crate::workspace::Workspace;
 
+/// One test suite; `--suite` takes its [`name`](Suite::name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Suite {
     /// `cargo test --workspace --all-features`: unit, integration and doc tests of every
@@ -30,14 +32,44 @@ pub enum Suite {
 }
 
 impl Suite {
+    /// Every suite, in the order they run.
     pub const ALL: [Suite; 4] = [Suite::Rust, Suite::Interop, Suite::Wasm, Suite::E2e];
 
+    /// The suite's name on the command line and in the summary.
     pub fn name(self) -> &'static str {
         match self {
             Suite::Rust => "rust",
             Suite::Interop => "interop",
             Suite::Wasm => "wasm",
             Suite::E2e => "e2e",
+        }
+    }
+
+    /// The tools the suite needs installed.
+    pub fn needs(self) -> Needs {
+        match self {
+            Suite::Rust => Needs {
+                postgres: true,
+                ..Needs::NOTHING
+            },
+            Suite::Interop => Needs {
+                node_packages: true,
+                ..Needs::NOTHING
+            },
+            // The browser tests include the npm bundle at compile time.
+            Suite::Wasm => Needs {
+                wasm_target: true,
+                node_packages: true,
+                browser_bundle: true,
+                browser: true,
+                ..Needs::NOTHING
+            },
+            Suite::E2e => Needs {
+                wasm_target: true,
+                node_packages: true,
+                browser: true,
+                ..Needs::NOTHING
+            },
         }
     }
 
@@ -52,16 +84,13 @@ impl Suite {
     }
 }
 
-impl FromStr for Suite {
-    type Err = anyhow::Error;
+/// `--suite NAME`: the names are [`Suite::name`], so the summary and the command line agree.
+impl ValueEnum for Suite {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Suite::ALL
+    }
 
-    fn from_str(name: &str) -> Result<Self> {
-        match Suite::ALL.into_iter().find(|suite| suite.name() == name) {
-            Some(suite) => Ok(suite),
-            None => {
-                let known: Vec<_> = Suite::ALL.iter().map(|suite| suite.name()).collect();
-                bail!("unknown suite {name:?} (known: {})", known.join(", "))
-            }
-        }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
     }
 }

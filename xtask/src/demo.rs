@@ -2,60 +2,29 @@
 //! `wasm-opt`), lays them out as one static site and serves it from `ycord --static-dir`
 //! next to the relay, on one port.
 
-pub mod site;
-
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
 use anyhow::{bail, Context, Result};
+use clap::ArgAction;
 
 use crate::prereqs;
 use crate::process;
+use crate::site;
 use crate::workspace::Workspace;
 
-pub const USAGE: &str = "\
-usage: cargo xtask demo [options]
-
-Installs what is missing (the wasm32 target, the wasm-bindgen-cli matching Cargo.lock, node/npm
-and the npm packages: binaryen's wasm-opt, esbuild), builds every browser example in
-examples/ for the browser (profile wasm-release, wasm-opt -Oz), writes them to
-<target>/demo/site/, prints each one's gzipped size, then starts ycord with the embedded store
-in <target>/demo/data serving the site and the rooms on one port, and prints the URLs.
-Ctrl-C stops it.
-
-options:
-  --port N       port to serve on (default 8080; 0 picks a free one)
-  --build-only   build the site and print the sizes, do not start the server
-  --no-install   fail instead of installing missing prerequisites
-  -h, --help     print this help";
-
 /// Options of `cargo xtask demo`.
-#[derive(Debug)]
+#[derive(Debug, clap::Args)]
 pub struct DemoOptions {
+    /// Port to serve on (0 picks a free one)
+    #[arg(long, value_name = "N", default_value_t = 8080)]
     pub port: u16,
+    /// Build the site and print the sizes, do not start the server
+    #[arg(long)]
     pub build_only: bool,
+    /// Fail instead of installing missing prerequisites
+    #[arg(long = "no-install", action = ArgAction::SetFalse)]
     pub install: bool,
-}
-
-pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<DemoOptions>> {
-    let mut options = DemoOptions {
-        port: 8080,
-        build_only: false,
-        install: true,
-    };
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--build-only" => options.build_only = true,
-            "--no-install" => options.install = false,
-            "--port" => {
-                let port = args.next().context("--port needs a number")?;
-                options.port = port.parse().with_context(|| format!("bad port {port:?}"))?;
-            }
-            other => bail!("unknown option {other:?} (see cargo xtask demo --help)"),
-        }
-    }
-    Ok(Some(options))
 }
 
 /// Runs the demo; `Ok(true)` when it built (and, unless `--build-only`, served until stopped).

@@ -1,4 +1,5 @@
-//! The demo site: every browser example built for production under one directory.
+//! The demo site: every browser example built for production under one directory, as
+//! `cargo xtask demo` serves it and the e2e suite tests it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
