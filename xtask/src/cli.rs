@@ -23,10 +23,11 @@ pub enum Command {
     ///
     /// Installs what is missing (node/npm, the npm packages, rustfmt/clippy, PostgreSQL, the
     /// wasm32 target, the wasm-bindgen-cli matching Cargo.lock, Chromium and chromedriver),
-    /// builds the workspace once (--all-features), checks formatting and clippy (natively and
-    /// for wasm32), starts a throwaway PostgreSQL server for the rust suite and a ycord server
-    /// for the wasm suite, runs the selected suites and prints a summary with each step's
-    /// time. Exits non-zero if any step failed.
+    /// builds the workspace once (--all-features), checks formatting, that no locked
+    /// dependency needs a newer Rust than the workspace's rust-version, and clippy (natively
+    /// and for wasm32), starts a throwaway PostgreSQL server for the rust suite and a ycord
+    /// server for the wasm suite, runs the selected suites and prints a summary with each
+    /// step's time. Exits non-zero if any step failed.
     #[command(verbatim_doc_comment, after_long_help = TEST_ENVIRONMENT)]
     Test(TestOptions),
     /// Run CMD with a throwaway PostgreSQL server on loopback

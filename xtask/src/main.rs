@@ -7,7 +7,7 @@
 //! `cargo xtask bench` runs the benchmarks that CI does not.
 //!
 //! Modules import downward only: `cli` → the commands (`steps`, `demo`, `bench`) → the
-//! steps of `test` (`lint`, `suites`) → `site` and `services` → `prereqs` → the
+//! steps of `test` (`lint`, `msrv`, `suites`) → `site` and `services` → `prereqs` → the
 //! leaves (`process`, `workspace`, `scratch`, `outcome`). A lower layer takes plain values
 //! (a flag, a list of needs), never a command's options.
 
@@ -15,6 +15,7 @@ mod bench;
 mod cli;
 mod demo;
 mod lint;
+mod msrv;
 mod outcome;
 mod prereqs;
 mod process;

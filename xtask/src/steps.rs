@@ -8,7 +8,7 @@ use crate::prereqs::Needs;
 use crate::services::postgres::TestPostgres;
 use crate::suites::Suite;
 use crate::workspace::Workspace;
-use crate::{lint, prereqs, process};
+use crate::{lint, msrv, prereqs, process};
 
 /// Options of `cargo xtask test`.
 #[derive(Debug, clap::Args)]
@@ -16,7 +16,7 @@ pub struct TestOptions {
     /// Run only this suite; repeat or comma-separate for several [default: all]
     #[arg(long = "suite", value_name = "NAME", value_delimiter = ',')]
     chosen: Vec<Suite>,
-    /// Skip the lint steps: `cargo fmt --check` and `cargo clippy`
+    /// Skip the lint steps: `cargo fmt --check`, the rust-version check and `cargo clippy`
     #[arg(long = "no-lint", action = ArgAction::SetFalse)]
     pub lint: bool,
     /// Fail instead of installing missing prerequisites
@@ -57,6 +57,7 @@ pub fn test(options: &TestOptions) -> Result<bool> {
     let built = summary.run("build", || build(&workspace));
     if options.lint {
         summary.run("fmt", || lint::fmt(&workspace));
+        summary.run("msrv", || msrv::check(&workspace));
         if built {
             summary.run("clippy", || lint::clippy(&workspace));
         } else {
