@@ -1,5 +1,5 @@
 //! One module per [`Mode`](crate::Mode): each connects its clients, drives its load and
-//! returns its own report. [`crate::run()`] picks the one the flags select.
+//! returns its own report; `ycord_benches::run` picks the one the flags select.
 
 pub mod idle;
 pub mod join;
