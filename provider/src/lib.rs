@@ -21,33 +21,39 @@
 //! Two layers:
 //! - [`SyncSession`]: the y-websocket client protocol without I/O — socket events, frames and
 //!   time in, frames and [`SessionEvent`]s out. Every transport reuses it unchanged.
-//! - [`WebsocketProvider`] (native, tokio + tokio-tungstenite): a background task that drives a
-//!   session over a real socket, with jittered reconnect backoff, optional resync, awareness
-//!   renewal and expiry, liveness checks, and status / synced watches.
+//! - [`WebsocketProvider`]: a background task that drives a session over a real socket, with
+//!   jittered reconnect backoff, optional resync, awareness renewal and expiry, liveness
+//!   checks, and status / synced watches. The handle and the reconnect policy are the same on
+//!   every build; only the transport differs: tokio + tokio-tungstenite natively, the
+//!   browser's `WebSocket` (plus cross-tab sync) on wasm32.
 //!
 //! Documents shared with JavaScript peers should come from [`new_doc`]: 32-bit client ids and
 //! UTF-16 text offsets, as in Yjs.
 #![warn(missing_docs)]
 
-mod backoff;
 #[cfg(target_arch = "wasm32")]
 mod browser;
+mod core;
 mod doc;
 mod error;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
 mod options;
 mod room_url;
-pub mod session;
+mod session;
 mod status;
 
-pub use backoff::{Backoff, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF};
+// The transport of this build. Each provides `SessionClock` and `Transport`; see `core`.
 #[cfg(target_arch = "wasm32")]
-pub use browser::{page_relay_url, WebsocketProvider};
+use browser as transport;
+#[cfg(not(target_arch = "wasm32"))]
+use native as transport;
+
+pub use self::core::{WebsocketProvider, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF};
+#[cfg(target_arch = "wasm32")]
+pub use browser::page_relay_url;
 pub use doc::new_doc;
 pub use error::ProviderError;
-#[cfg(not(target_arch = "wasm32"))]
-pub use native::WebsocketProvider;
 pub use options::ProviderOptions;
 pub use session::{
     Output, SessionConfig, SessionError, SessionEvent, SyncSession, DEFAULT_LIVENESS_TIMEOUT,

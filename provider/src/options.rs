@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::backoff::{DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF};
+use crate::core::{DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF};
 use crate::session::DEFAULT_LIVENESS_TIMEOUT;
 /// Options of a [`WebsocketProvider`](crate::WebsocketProvider); start from [`ProviderOptions::default`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,9 +5,16 @@ use yrs::sync::{Clock, Timestamp};
 /// Milliseconds since the Unix epoch from `Date.now()`: what Yjs peers use for awareness, and
 /// available on wasm32 where `std::time::SystemTime` is not.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct DateClock;
+pub(crate) struct SessionClock;
 
-impl Clock for DateClock {
+impl SessionClock {
+    /// The browser's clock (it has no origin to fix).
+    pub(crate) fn start() -> Self {
+        SessionClock
+    }
+}
+
+impl Clock for SessionClock {
     fn now(&self) -> Timestamp {
         now_ms()
     }

@@ -3,7 +3,7 @@
 use tokio::sync::mpsc;
 use wasm_bindgen::prelude::*;
 
-use super::worker::Command;
+use crate::core::Command;
 
 const EVENTS: [(&str, bool); 2] = [("online", true), ("offline", false)];
 

@@ -2,8 +2,9 @@
 //! other tabs and timers.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use ycord_protocol::encode;
 
 use super::clock::now_ms;
@@ -11,27 +12,13 @@ use super::cross_tab::CrossTab;
 use super::socket::{BrowserSocket, SocketEvent};
 use super::timer::sleep_ms;
 use super::Shared;
-use crate::backoff::Backoff;
-use crate::options::ProviderOptions;
+use crate::core::{Command, Launch, LocalUpdates, ProviderState, Reconnect, Registration};
 use crate::session::{Output, SessionEvent};
 use crate::status::Status;
 
 /// Close code for a socket the provider gave up on (silent, malformed frames, too slow to
 /// open): a private code, so that servers can tell it from a user's disconnect.
 const CLOSE_ABANDONED: u16 = 4000;
-
-/// Requests from the handle and the document observer.
-pub(crate) enum Command {
-    /// A local transaction's v1 update.
-    LocalUpdate(Vec<u8>),
-    /// The local awareness state changed (already applied to the session).
-    LocalAwareness,
-    Connect,
-    Disconnect(oneshot::Sender<()>),
-    /// The browser's `online` (`true`) or `offline` (`false`) event.
-    Network(bool),
-    Shutdown,
-}
 
 /// Where the connection stands.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,13 +35,15 @@ enum Phase {
 
 pub(crate) struct Worker {
     shared: Rc<Shared>,
+    /// The same as `shared.state`, for brevity.
+    state: Arc<ProviderState>,
     commands: mpsc::UnboundedReceiver<Command>,
+    local_updates: Arc<LocalUpdates>,
     socket_events: Option<mpsc::UnboundedReceiver<SocketEvent>>,
     tab_frames: Option<mpsc::UnboundedReceiver<Vec<u8>>>,
     phase: Phase,
-    should_connect: bool,
+    reconnect: Reconnect,
     cross_tab: bool,
-    backoff: Backoff,
     connect_timeout_ms: u64,
     /// How long to wait between attempts while the browser says it is offline.
     max_backoff_ms: u64,
@@ -72,20 +61,18 @@ enum Wake {
 }
 
 impl Worker {
-    pub(crate) fn new(
-        shared: Rc<Shared>,
-        commands: mpsc::UnboundedReceiver<Command>,
-        options: &ProviderOptions,
-    ) -> Self {
+    pub(crate) fn new(shared: Rc<Shared>, launch: Launch<'_>) -> Self {
+        let options = launch.options;
         Worker {
+            state: shared.state.clone(),
             shared,
-            commands,
+            commands: launch.receiver,
+            local_updates: launch.local_updates,
             socket_events: None,
             tab_frames: None,
             phase: Phase::Idle,
-            should_connect: options.connect,
+            reconnect: Reconnect::new(options),
             cross_tab: options.cross_tab,
-            backoff: Backoff::new(options.initial_backoff, options.max_backoff),
             connect_timeout_ms: millis(options.connect_timeout),
             max_backoff_ms: millis(options.max_backoff),
             liveness_timeout_ms: millis(options.liveness_timeout),
@@ -94,11 +81,15 @@ impl Worker {
     }
 
     pub(crate) async fn run(mut self) {
-        if self.should_connect {
+        if !self.observe_local_updates().await {
+            self.state.set_status(Status::Disconnected);
+            return;
+        }
+        if self.reconnect.should_connect() {
             self.join_tabs();
             self.open_socket();
         } else {
-            self.shared.set_status(Status::Disconnected);
+            self.state.set_status(Status::Disconnected);
         }
         loop {
             let wake_at = self.next_wake();
@@ -126,7 +117,7 @@ impl Worker {
                     self.shared.announce_leave();
                     self.close_socket(1000);
                     self.leave_tabs();
-                    self.shared.set_status(Status::Disconnected);
+                    self.state.set_status(Status::Disconnected);
                     return;
                 }
                 Wake::Command(Some(command)) => self.handle_command(command),
@@ -139,9 +130,21 @@ impl Worker {
         }
     }
 
+    /// Registers the local-edit observer before any socket or tab hears from this provider:
+    /// see [`LocalUpdates`]. `false` when the provider is gone.
+    async fn observe_local_updates(&mut self) -> bool {
+        loop {
+            match self.local_updates.register() {
+                Registration::Registered => return true,
+                Registration::Closed => return false,
+                Registration::Pending => sleep_ms(millis(LocalUpdates::RETRY)).await,
+            }
+        }
+    }
+
     /// The earliest of: the session's next deadline, the reconnect time, the connect timeout.
     fn next_wake(&self) -> Option<u64> {
-        let session = self.shared.session().next_deadline();
+        let session = self.state.session().next_deadline();
         let phase = match self.phase {
             Phase::Backoff { at } => Some(at),
             Phase::Opening { since } => Some(since.saturating_add(self.connect_timeout_ms)),
@@ -162,7 +165,7 @@ impl Worker {
         if self.phase != Phase::Open {
             return None;
         }
-        let last_received = self.shared.session().last_received()?;
+        let last_received = self.state.session().last_received()?;
         // Strictly later: on loopback the answer can arrive within the millisecond the probe
         // was sent, and that answer must count.
         if self.probed_at.is_some_and(|probed| probed > last_received) {
@@ -181,7 +184,7 @@ impl Worker {
                 self.shared.post_to_tabs(&frame);
             }
             Command::LocalAwareness => {
-                let frame = self.shared.session().local_awareness_frame();
+                let frame = self.state.session().local_awareness_frame();
                 if let Some(frame) = frame {
                     if self.phase == Phase::Open {
                         self.shared.send_to_server(&frame);
@@ -190,19 +193,19 @@ impl Worker {
                 }
             }
             Command::Connect => {
-                self.should_connect = true;
+                self.reconnect.enable();
                 self.join_tabs();
                 if matches!(self.phase, Phase::Idle | Phase::Backoff { .. }) {
                     self.open_socket();
                 }
             }
             Command::Disconnect(done) => {
-                self.should_connect = false;
+                self.reconnect.disable();
                 self.shared.announce_leave();
                 self.close_socket(1000);
                 self.leave_tabs();
                 self.phase = Phase::Idle;
-                self.shared.set_status(Status::Disconnected);
+                self.state.set_status(Status::Disconnected);
                 let _ = done.send(());
             }
             Command::Network(online) => self.network_changed(online),
@@ -215,14 +218,14 @@ impl Worker {
     /// as soon as the browser is back online. The browser can be wrong about being offline, so
     /// the provider still tries every `max_backoff` meanwhile.
     fn network_changed(&mut self, online: bool) {
-        if !self.should_connect {
+        if !self.reconnect.should_connect() {
             return;
         }
         match (online, self.phase) {
             (false, Phase::Open | Phase::Opening { .. }) => {
-                tracing::debug!(url = %self.shared.url, "the browser went offline; dropping the socket");
+                tracing::debug!(url = %self.state.url, "the browser went offline; dropping the socket");
                 self.close_socket(CLOSE_ABANDONED);
-                self.shared.set_status(Status::Disconnected);
+                self.state.set_status(Status::Disconnected);
                 self.phase = Phase::Backoff {
                     at: now_ms().saturating_add(self.max_backoff_ms),
                 };
@@ -233,7 +236,7 @@ impl Worker {
                 };
             }
             (true, Phase::Backoff { .. }) => {
-                self.backoff.reset();
+                self.reconnect.network_restored();
                 self.open_socket();
             }
             _ => {}
@@ -244,35 +247,33 @@ impl Worker {
         match event {
             SocketEvent::Opened => {
                 self.phase = Phase::Open;
-                let opened = self.shared.session().socket_opened();
-                self.shared.set_status(Status::Connected);
+                let opened = self.state.session().socket_opened();
+                self.state.set_status(Status::Connected);
                 self.deliver(opened);
             }
             SocketEvent::Frame(frame) => {
-                let received = self.shared.session().frame_received(&frame);
+                let received = self.state.session().frame_received(&frame);
                 match received {
                     Ok(out) => self.deliver(out),
                     Err(err) => {
-                        tracing::warn!(url = %self.shared.url, %err, "dropping the connection");
+                        tracing::warn!(url = %self.state.url, %err, "dropping the connection");
                         self.socket_lost(Some(CLOSE_ABANDONED));
                     }
                 }
             }
             SocketEvent::TextFrame => {
-                tracing::warn!(url = %self.shared.url, "server sent a text frame; dropping the connection");
+                tracing::warn!(url = %self.state.url, "server sent a text frame; dropping the connection");
                 self.socket_lost(Some(CLOSE_ABANDONED));
             }
             SocketEvent::Closed { code, reason } => {
-                if (4400..4500).contains(&code) {
-                    tracing::warn!(
-                        url = %self.shared.url, code, %reason,
-                        "the server refused the connection; not reconnecting until connect()"
-                    );
+                if self
+                    .reconnect
+                    .closed_by_server(&self.state.url, code, &reason)
+                {
                     self.end_socket();
                     self.phase = Phase::Idle;
-                    self.should_connect = false;
                 } else {
-                    tracing::debug!(url = %self.shared.url, code, %reason, "socket closed");
+                    tracing::debug!(url = %self.state.url, code, %reason, "socket closed");
                     self.socket_lost(None);
                 }
             }
@@ -280,10 +281,10 @@ impl Worker {
     }
 
     fn handle_tab_frame(&mut self, frame: &[u8]) {
-        let received = self.shared.session().peer_frame_received(frame);
+        let received = self.state.session().peer_frame_received(frame);
         match received {
             Ok(out) => {
-                self.handle_events(out.events);
+                self.state.report(out.events, &mut self.reconnect);
                 for reply in out.frames {
                     self.shared.post_to_tabs(&reply);
                 }
@@ -297,7 +298,7 @@ impl Worker {
         match self.phase {
             Phase::Backoff { at } if now >= at => self.open_socket(),
             Phase::Opening { since } if now >= since.saturating_add(self.connect_timeout_ms) => {
-                tracing::debug!(url = %self.shared.url, "connection attempt timed out");
+                tracing::debug!(url = %self.state.url, "connection attempt timed out");
                 self.socket_lost(Some(CLOSE_ABANDONED));
             }
             _ => {}
@@ -305,23 +306,23 @@ impl Worker {
         if self.probe_due().is_some_and(|due| now >= due) {
             self.probed_at = Some(now);
             let state_vector =
-                yrs::ReadTxn::state_vector(&yrs::Transact::transact(&self.shared.doc));
+                yrs::ReadTxn::state_vector(&yrs::Transact::transact(&self.state.doc));
             self.shared
                 .send_to_server(&encode::sync_step1(&state_vector));
         }
-        let own = self.shared.doc.client_id();
-        let clock_before = self.shared.session().awareness().meta(own).map(|(c, _)| c);
-        let out = self.shared.session().tick();
-        let clock_after = self.shared.session().awareness().meta(own).map(|(c, _)| c);
+        let own = self.state.doc.client_id();
+        let clock_before = self.state.session().awareness().meta(own).map(|(c, _)| c);
+        let out = self.state.session().tick();
+        let clock_after = self.state.session().awareness().meta(own).map(|(c, _)| c);
         if out.events.contains(&SessionEvent::ConnectionStale) {
-            tracing::info!(url = %self.shared.url, "no message for the liveness timeout; replacing the socket");
+            tracing::info!(url = %self.state.url, "no message for the liveness timeout; replacing the socket");
             self.socket_lost(Some(CLOSE_ABANDONED));
             return;
         }
         // The renewal reaches the server through `out`; other tabs need it too, also while
         // the socket is down.
         if clock_before != clock_after {
-            let frame = self.shared.session().local_awareness_frame();
+            let frame = self.state.session().local_awareness_frame();
             if let Some(frame) = frame {
                 self.shared.post_to_tabs(&frame);
             }
@@ -334,39 +335,19 @@ impl Worker {
         for frame in &out.frames {
             self.shared.send_to_server(frame);
         }
-        self.handle_events(out.events);
-    }
-
-    fn handle_events(&mut self, events: Vec<SessionEvent>) {
-        for event in events {
-            match event {
-                SessionEvent::Synced(synced) => {
-                    if synced {
-                        // Only a connection that synced did useful work: one accepted and
-                        // closed at once must keep backing off.
-                        self.backoff.reset();
-                    }
-                    self.shared.set_synced(synced);
-                }
-                SessionEvent::AwarenessChanged { .. } => self.shared.notify_awareness(),
-                SessionEvent::PermissionDenied { reason } => {
-                    tracing::warn!(url = %self.shared.url, %reason, "permission denied");
-                }
-                SessionEvent::ConnectionStale => {}
-            }
-        }
+        self.state.report(out.events, &mut self.reconnect);
     }
 
     fn open_socket(&mut self) {
-        self.shared.set_status(Status::Connecting);
-        match BrowserSocket::open(&self.shared.url) {
+        self.state.set_status(Status::Connecting);
+        match BrowserSocket::open(&self.state.url) {
             Ok((socket, events)) => {
                 *self.shared.socket.borrow_mut() = Some(socket);
                 self.socket_events = Some(events);
                 self.phase = Phase::Opening { since: now_ms() };
             }
             Err(err) => {
-                tracing::warn!(url = %self.shared.url, %err, "cannot create a WebSocket");
+                tracing::warn!(url = %self.state.url, %err, "cannot create a WebSocket");
                 self.schedule_reconnect();
             }
         }
@@ -383,9 +364,9 @@ impl Worker {
     }
 
     fn schedule_reconnect(&mut self) {
-        self.shared.set_status(Status::Disconnected);
-        if self.should_connect {
-            let delay = self.backoff.next_delay(fastrand::f64());
+        self.state.set_status(Status::Disconnected);
+        if self.reconnect.should_connect() {
+            let delay = self.reconnect.next_delay();
             self.phase = Phase::Backoff {
                 at: now_ms().saturating_add(millis(delay)),
             };
@@ -407,10 +388,7 @@ impl Worker {
         let socket = self.shared.socket.borrow_mut().take();
         drop(socket);
         self.socket_events = None;
-        let closed = self.shared.session().socket_closed();
-        self.handle_events(closed.events);
-        self.shared.set_synced(false);
-        self.shared.set_status(Status::Disconnected);
+        self.state.socket_closed(&mut self.reconnect);
     }
 
     /// Opens the cross-tab channel (when enabled and not open yet) and greets the other tabs.
@@ -422,7 +400,7 @@ impl Worker {
             Ok((channel, frames)) => {
                 *self.shared.cross_tab.borrow_mut() = Some(channel);
                 self.tab_frames = Some(frames);
-                let greeting = self.shared.session().peer_greeting();
+                let greeting = self.state.session().peer_greeting();
                 for frame in greeting {
                     self.shared.post_to_tabs(&frame);
                 }

@@ -15,7 +15,7 @@ pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_millis(2_500);
 /// should [`reset`](Self::reset) the counter: a server that accepts sockets and closes them
 /// at once must still be backed off.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     initial: Duration,
     max: Duration,
     failures: u32,
@@ -32,6 +32,7 @@ impl Backoff {
     }
 
     /// How many unsuccessful connections in a row have been counted.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     pub fn failures(&self) -> u32 {
         self.failures
     }
