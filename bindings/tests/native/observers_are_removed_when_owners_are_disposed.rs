@@ -1,6 +1,7 @@
 //! Mounting and unmounting hooks many times leaves no observer registered in yrs.
 //!
-//! One test in this binary: it reads the process-wide count of live observers.
+//! The count of live observers is the whole process's: the test runs alone in a process of
+//! its own, so the hooks of tests running beside it do not count.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,8 @@ use ycord_leptos::{
 };
 use yrs::{Any, Array, Map, Text, Transact};
 
+use crate::own_process::run_alone;
+
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 struct Rec {
     n: u32,
@@ -17,6 +20,14 @@ struct Rec {
 
 #[test]
 fn thousand_mounts_and_unmounts_leave_no_observer_behind() {
+    run_alone(
+        "observers_are_removed_when_owners_are_disposed::\
+         thousand_mounts_and_unmounts_leave_no_observer_behind",
+        mount_and_unmount_a_thousand_times,
+    );
+}
+
+fn mount_and_unmount_a_thousand_times() {
     let doc = ycord_provider::new_doc();
     let text = doc.get_or_insert_text("text");
     let map = doc.get_or_insert_map("map");

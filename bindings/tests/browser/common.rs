@@ -1,6 +1,5 @@
 //! What the browser tests of the bindings share: mounting a textarea, typing into it like a
 //! user, syncing documents, and the server under test.
-#![allow(dead_code)]
 
 use std::time::Duration;
 

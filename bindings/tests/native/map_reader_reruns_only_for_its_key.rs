@@ -1,13 +1,13 @@
 //! Per-key tracking: a change to one key re-runs exactly the readers of that key.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use leptos::prelude::*;
 use ycord_leptos::{use_y_map, YMap};
 use yrs::{Map, Transact};
+
+use crate::common;
 
 fn counted_reader(map: &YMap, key: &'static str) -> (Memo<Option<String>>, Arc<AtomicUsize>) {
     let runs = Arc::new(AtomicUsize::new(0));

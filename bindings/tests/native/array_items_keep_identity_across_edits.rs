@@ -1,10 +1,10 @@
 //! Array items carry ids that survive edits around them, so a keyed list re-renders one row.
 
-mod common;
-
 use leptos::prelude::*;
 use ycord_leptos::use_y_array;
 use yrs::{Any, Array, Transact};
+
+use crate::common;
 
 #[test]
 fn inserting_or_removing_one_item_keeps_every_other_id() {

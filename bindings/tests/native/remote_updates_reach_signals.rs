@@ -1,10 +1,10 @@
 //! Updates applied from another document (as a provider does) reach every bound signal.
 
-mod common;
-
 use leptos::prelude::*;
 use ycord_leptos::{use_y_array, use_y_map, use_y_text, TextDelta};
 use yrs::{Any, Array, Map, MapPrelim, Text, TextPrelim, Transact};
+
+use crate::common;
 
 #[test]
 fn text_map_and_array_signals_see_remote_changes() {

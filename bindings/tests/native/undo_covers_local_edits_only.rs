@@ -1,10 +1,10 @@
 //! Undo/redo: local edits only, with `can_undo` / `can_redo` as signals.
 
-mod common;
-
 use leptos::prelude::*;
 use ycord_leptos::{use_undo, use_y_text};
 use yrs::{GetString, Text, Transact};
+
+use crate::common;
 
 #[test]
 fn undo_reverts_local_edits_and_keeps_remote_ones() {

@@ -1,15 +1,11 @@
 //! Two `<CollabTextarea>`s bound to two documents, each synced by its own browser provider
 //! through a real ycord server (cross-tab sync off), converge on what was typed in both.
-#![cfg(target_arch = "wasm32")]
 
-mod browser;
-
-use browser::{mount_textarea, server_url, type_text, unique_room, wait_for_doc};
 use wasm_bindgen_test::*;
 use ycord_provider::{new_doc, ProviderOptions, WebsocketProvider};
 use yrs::{GetString, Transact};
 
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::common::{mount_textarea, server_url, type_text, unique_room, wait_for_doc};
 
 #[wasm_bindgen_test]
 async fn two_textareas_on_one_room_converge() {

@@ -1,15 +1,11 @@
 //! `<CollabTextarea>` in headless Chromium: the caret stays on its character when remote
 //! edits land before it, and typed emoji and combining characters reach the document intact.
-#![cfg(target_arch = "wasm32")]
 
-mod browser;
-
-use browser::{backspace, mount_textarea, slice_utf16, sync, type_text};
 use wasm_bindgen_test::*;
 use ycord_provider::new_doc;
 use yrs::{GetString, Text, Transact};
 
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::common::{backspace, mount_textarea, slice_utf16, sync, type_text};
 
 #[wasm_bindgen_test]
 fn caret_stays_on_its_character_when_a_remote_insert_lands_before_it() {

@@ -1,7 +1,5 @@
 //! Typed collections: field-level merging and queries that recompute only when they must.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -9,6 +7,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use ycord_leptos::{use_y_collection, Query};
 use yrs::{Map, Text, Transact};
+
+use crate::common;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Todo {

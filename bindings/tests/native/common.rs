@@ -1,5 +1,4 @@
 //! Helpers shared by the native reactive tests.
-#![allow(dead_code)]
 
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, Transact, Update};

@@ -1,9 +1,9 @@
 //! The delta a hook reports for its own edit is the delta a replica receiving that edit sees.
 
-mod common;
-
 use leptos::prelude::*;
 use ycord_leptos::{use_y_text, TextDelta};
+
+use crate::common;
 
 #[test]
 fn local_edit_deltas_match_what_replicas_see() {

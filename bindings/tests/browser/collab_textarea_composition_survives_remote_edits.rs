@@ -1,19 +1,16 @@
 //! `<CollabTextarea>` in headless Chromium while an input method composes: remote changes do
 //! not rewrite the textarea (which would end the composition), the document gets them at once,
 //! and the composed text lands where the user typed it once the composition ends.
-#![cfg(target_arch = "wasm32")]
 
-mod browser;
-
-use browser::{
-    compose, end_composition, fire_input_event, mount_textarea, start_composition, sync, Mounted,
-};
 use wasm_bindgen_test::*;
 use web_sys::HtmlTextAreaElement;
 use ycord_provider::new_doc;
 use yrs::{Doc, GetString, Text, TextRef, Transact};
 
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::common::{
+    self, compose, end_composition, fire_input_event, mount_textarea, start_composition, sync,
+    Mounted,
+};
 
 /// A focused textarea bound to `local`, and a `remote` replica that starts with the same text.
 struct Editing {
@@ -119,7 +116,7 @@ fn a_peer_insertion_inside_a_replaced_word_survives_the_composition() {
     assert_eq!(ta.selection_start().unwrap().unwrap(), 1);
 
     // Typing after the composition is an ordinary edit again.
-    browser::type_text(ta, "!");
+    common::type_text(ta, "!");
     assert_eq!(editing.document(), "2!X three");
 }
 
@@ -149,7 +146,7 @@ fn text_committed_before_the_last_input_is_taken_once() {
     start_composition(ta);
     compose(ta, 0, 0, "に");
     ta.set_selection_range(0, 1).unwrap();
-    browser::replace_selection(ta, "日本");
+    common::replace_selection(ta, "日本");
     end_composition(ta);
     fire_input_event(ta, false);
 
@@ -185,11 +182,11 @@ fn an_input_that_is_not_composing_ends_a_composition_that_never_ended() {
     editing.peer_edits(|doc, r| r.insert(&mut doc.transact_mut(), 0, "peer "));
     // No `compositionend`: the next ordinary input must not stay ignored.
     ta.set_selection_range(1, 1).unwrap();
-    browser::replace_selection(ta, "!");
+    common::replace_selection(ta, "!");
     fire_input_event(ta, false);
 
     assert_eq!(editing.document(), "peer が!");
     assert_eq!(ta.value(), "peer が!");
-    browser::type_text(ta, "?");
+    common::type_text(ta, "?");
     assert_eq!(editing.document(), "peer が!?");
 }
