@@ -1,166 +1,220 @@
-//! Counters for `/metrics`, in the Prometheus text format.
+//! The server's counters and gauges, and their `/metrics` text (OpenMetrics, which Prometheus
+//! scrapes), written by `prometheus-client`.
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 
+use crate::close::CloseReason;
 use crate::room_stats::RoomStats;
 
-/// Process-wide counters. Gauges (rooms, connections) come from the room registry.
-#[derive(Debug, Default)]
+/// The label set of `ycord_connections_closed_total`: `reason` is [`CloseReason::label`].
+type CloseLabels = [(&'static str, &'static str); 1];
+
+/// Process-wide counters, and the gauges (rooms, connections) the room registry reports.
+#[derive(Debug)]
 pub struct Metrics {
-    updates_received: AtomicU64,
-    frames_sent: AtomicU64,
-    commits: AtomicU64,
-    updates_stored: AtomicU64,
-    store_failures: AtomicU64,
-    closes: [AtomicU64; CLOSE_LABELS.len()],
-    compactions: AtomicU64,
-    quarantined: AtomicU64,
-    reloads: AtomicU64,
+    registry: Registry,
+    rooms: Gauge,
+    connections: Gauge,
+    updates_received: Counter,
+    frames_sent: Counter,
+    commits: Counter,
+    updates_stored: Counter,
+    store_failures: Counter,
+    compactions: Counter,
+    quarantined: Counter,
+    reloads: Counter,
+    closes: Family<CloseLabels, Counter>,
 }
 
-/// Close reasons counted, by [`crate::CloseReason::label`].
-const CLOSE_LABELS: [&str; 9] = [
-    "protocol_error",
-    "unsupported_data",
-    "invalid_update",
-    "slow_consumer",
-    "message_too_big",
-    "ping_timeout",
-    "server_shutdown",
-    "storage_unavailable",
-    "room_deleted",
-];
+impl Default for Metrics {
+    fn default() -> Self {
+        let metrics = Metrics {
+            registry: Registry::default(),
+            rooms: Gauge::default(),
+            connections: Gauge::default(),
+            updates_received: Counter::default(),
+            frames_sent: Counter::default(),
+            commits: Counter::default(),
+            updates_stored: Counter::default(),
+            store_failures: Counter::default(),
+            compactions: Counter::default(),
+            quarantined: Counter::default(),
+            reloads: Counter::default(),
+            closes: Family::default(),
+        };
+        let mut registry = Registry::default();
+        // Counters are registered without `_total`: the encoder appends it to each sample.
+        // Help texts get their final full stop from the encoder too.
+        registry.register(
+            "ycord_rooms",
+            "Rooms loaded in memory",
+            metrics.rooms.clone(),
+        );
+        registry.register(
+            "ycord_connections",
+            "Open WebSocket connections",
+            metrics.connections.clone(),
+        );
+        registry.register(
+            "ycord_updates_received",
+            "Document updates that changed a room",
+            metrics.updates_received.clone(),
+        );
+        registry.register(
+            "ycord_frames_sent",
+            "Frames queued to connections",
+            metrics.frames_sent.clone(),
+        );
+        registry.register(
+            "ycord_store_commits",
+            "Durable commits (group commit batches)",
+            metrics.commits.clone(),
+        );
+        registry.register(
+            "ycord_updates_stored",
+            "Updates made durable",
+            metrics.updates_stored.clone(),
+        );
+        registry.register(
+            "ycord_store_failures",
+            "Failed store commits",
+            metrics.store_failures.clone(),
+        );
+        registry.register(
+            "ycord_compactions",
+            "Room logs compacted into a snapshot",
+            metrics.compactions.clone(),
+        );
+        registry.register(
+            "ycord_quarantined_updates",
+            "Stored updates set aside on load because they could not be read",
+            metrics.quarantined.clone(),
+        );
+        registry.register(
+            "ycord_room_reloads",
+            "Rooms whose document was rebuilt from the store after yrs failed on it",
+            metrics.reloads.clone(),
+        );
+        registry.register(
+            "ycord_connections_closed",
+            "Connections closed by the server, by reason",
+            metrics.closes.clone(),
+        );
+        // Every reason is shown from the start, at zero, rather than only once it happened.
+        for reason in CloseReason::every_kind() {
+            let _ = metrics.closes.get_or_create(&[("reason", reason.label())]);
+        }
+        Metrics {
+            registry,
+            ..metrics
+        }
+    }
+}
 
 impl Metrics {
+    /// The `Content-Type` of [`Metrics::render`]'s text.
+    pub(crate) const CONTENT_TYPE: &str =
+        "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
     pub(crate) fn record_update(&self) {
-        self.updates_received.fetch_add(1, Ordering::Relaxed);
+        self.updates_received.inc();
     }
 
     pub(crate) fn record_frames_sent(&self, frames: usize) {
-        self.frames_sent.fetch_add(frames as u64, Ordering::Relaxed);
+        self.frames_sent.inc_by(frames as u64);
     }
 
     pub(crate) fn record_commit(&self, updates: usize) {
-        self.commits.fetch_add(1, Ordering::Relaxed);
-        self.updates_stored
-            .fetch_add(updates as u64, Ordering::Relaxed);
+        self.commits.inc();
+        self.updates_stored.inc_by(updates as u64);
     }
 
     pub(crate) fn record_store_failure(&self) {
-        self.store_failures.fetch_add(1, Ordering::Relaxed);
+        self.store_failures.inc();
     }
 
     pub(crate) fn record_compaction(&self) {
-        self.compactions.fetch_add(1, Ordering::Relaxed);
+        self.compactions.inc();
     }
 
     pub(crate) fn record_quarantined(&self, updates: usize) {
-        self.quarantined
-            .fetch_add(updates as u64, Ordering::Relaxed);
+        self.quarantined.inc_by(updates as u64);
     }
 
     pub(crate) fn record_reload(&self) {
-        self.reloads.fetch_add(1, Ordering::Relaxed);
+        self.reloads.inc();
     }
 
-    pub(crate) fn record_close(&self, label: &str) {
-        if let Some(i) = CLOSE_LABELS.iter().position(|l| *l == label) {
-            self.closes[i].fetch_add(1, Ordering::Relaxed);
-        }
+    pub(crate) fn record_close(&self, reason: &CloseReason) {
+        self.closes
+            .get_or_create(&[("reason", reason.label())])
+            .inc();
     }
 
     /// Room logs compacted so far.
     pub fn compactions(&self) -> u64 {
-        self.compactions.load(Ordering::Relaxed)
+        self.compactions.get()
     }
 
     /// Store failures so far.
     pub fn store_failures(&self) -> u64 {
-        self.store_failures.load(Ordering::Relaxed)
+        self.store_failures.get()
     }
 
-    /// The Prometheus text exposition of every counter and gauge.
+    /// The text of `/metrics`, with the gauges set to `stats`.
     pub(crate) fn render(&self, stats: RoomStats) -> String {
-        let mut out = String::new();
-        let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-            );
-        };
-        metric(
-            "ycord_rooms",
-            "gauge",
-            "Rooms loaded in memory.",
-            stats.rooms as u64,
-        );
-        metric(
-            "ycord_connections",
-            "gauge",
-            "Open WebSocket connections.",
-            stats.connections as u64,
-        );
-        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        metric(
-            "ycord_updates_received_total",
-            "counter",
-            "Document updates that changed a room.",
-            load(&self.updates_received),
-        );
-        metric(
-            "ycord_frames_sent_total",
-            "counter",
-            "Frames queued to connections.",
-            load(&self.frames_sent),
-        );
-        metric(
-            "ycord_store_commits_total",
-            "counter",
-            "Durable commits (group commit batches).",
-            load(&self.commits),
-        );
-        metric(
-            "ycord_updates_stored_total",
-            "counter",
-            "Updates made durable.",
-            load(&self.updates_stored),
-        );
-        metric(
-            "ycord_store_failures_total",
-            "counter",
-            "Failed store commits.",
-            load(&self.store_failures),
-        );
-        metric(
-            "ycord_compactions_total",
-            "counter",
-            "Room logs compacted into a snapshot.",
-            load(&self.compactions),
-        );
-        metric(
-            "ycord_quarantined_updates_total",
-            "counter",
-            "Stored updates set aside on load because they could not be read.",
-            load(&self.quarantined),
-        );
-        metric(
-            "ycord_room_reloads_total",
-            "counter",
-            "Rooms whose document was rebuilt from the store after yrs failed on it.",
-            load(&self.reloads),
-        );
-        let _ = writeln!(
-            out,
-            "# HELP ycord_connections_closed_total Connections closed by the server, by reason.\n# TYPE ycord_connections_closed_total counter"
-        );
-        for (label, count) in CLOSE_LABELS.iter().zip(&self.closes) {
-            let _ = writeln!(
-                out,
-                "ycord_connections_closed_total{{reason=\"{label}\"}} {}",
-                load(count)
-            );
+        self.rooms.set(gauge_value(stats.rooms));
+        self.connections.set(gauge_value(stats.connections));
+        let mut text = String::new();
+        encode(&mut text, &self.registry).expect("writing to a String cannot fail");
+        text
+    }
+}
+
+fn gauge_value(count: usize) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_close_reason_is_counted_under_its_own_label() {
+        let metrics = Metrics::default();
+        for reason in CloseReason::every_kind() {
+            metrics.record_close(&reason);
         }
-        out
+        metrics.record_close(&CloseReason::SlowConsumer);
+        let text = metrics.render(RoomStats {
+            rooms: 0,
+            connections: 0,
+        });
+        for reason in CloseReason::every_kind() {
+            let expected = if reason == CloseReason::SlowConsumer {
+                2
+            } else {
+                1
+            };
+            let line = format!(
+                "ycord_connections_closed_total{{reason=\"{}\"}} {expected}\n",
+                reason.label()
+            );
+            assert!(text.contains(&line), "missing {line:?} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn gauges_show_the_stats_they_are_rendered_with() {
+        let text = Metrics::default().render(RoomStats {
+            rooms: 3,
+            connections: 7,
+        });
+        assert!(text.contains("\nycord_rooms 3\n"), "{text}");
+        assert!(text.contains("\nycord_connections 7\n"), "{text}");
     }
 }

@@ -497,7 +497,7 @@ impl RoomTask {
     fn close(&mut self, conn: ConnId, reason: CloseReason) {
         if let Some(peer) = self.peers.remove(&conn) {
             reason.log(&self.name, conn);
-            self.ctx.metrics.record_close(reason.label());
+            self.ctx.metrics.record_close(&reason);
             let _ = peer.close.send(reason);
         }
     }

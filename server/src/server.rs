@@ -114,7 +114,7 @@ impl Server {
             warp::reply::with_header(
                 metrics.render(metrics_rooms.stats()),
                 "content-type",
-                "text/plain; version=0.0.4",
+                Metrics::CONTENT_TYPE,
             )
         });
 

@@ -13,6 +13,7 @@ mod support;
 mod awareness_follows_connections;
 mod full_disk_is_reported_and_recovered;
 mod malformed_input_closes_only_the_offender;
+mod metrics_count_real_traffic;
 mod server_lifecycle;
 mod static_files_are_served_beside_the_relay;
 mod stored_rooms_survive_restarts;
