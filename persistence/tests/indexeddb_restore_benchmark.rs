@@ -21,7 +21,11 @@
 //! `benches/data/README.md`); yjs replays it in the page, one transaction per edit.
 #![cfg(target_arch = "wasm32")]
 
+// Borrowed from the browser tests' binary, which the benchmark stays out of: run by hand with
+// `--include-ignored`, it must not bring every browser test along.
+#[path = "browser/indexeddb.rs"]
 mod indexeddb;
+#[path = "browser/yjs.rs"]
 mod yjs;
 
 use indexeddb::{new_doc, unique_name};

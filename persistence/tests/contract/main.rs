@@ -1,10 +1,11 @@
 //! The [`DocStore`](ycord_persistence::DocStore) contract: the same cases, in `cases.rs`, run
-//! against every backend, plus the cases only one backend has (`sqlite.rs`, `postgres.rs`).
+//! against every backend, plus the cases only one backend has (`sqlite.rs`, `postgres.rs`, and
+//! SQLite recovering from a failed write and from a full disk, `sqlite_recovers_*.rs`).
 //!
 //! The PostgreSQL cases need a real server: `cargo xtask test` starts one and sets
 //! `YCORD_TEST_POSTGRES_URL`; without it they fail (they are never skipped).
 //!
-//! These backends are native only; the browser backend has its own suites (`indexeddb_*`).
+//! These backends are native only; the browser backend has its own binary (`tests/browser/`).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod backends;
@@ -13,6 +14,14 @@ mod clock;
 mod updates;
 
 mod sqlite;
+// Linux only (prlimit, unshare). Both change what a whole process shares (its file size limit,
+// its mounts), so each runs in a process of its own.
+#[cfg(target_os = "linux")]
+mod own_process;
+#[cfg(target_os = "linux")]
+mod sqlite_recovers_after_a_failed_write;
+#[cfg(target_os = "linux")]
+mod sqlite_recovers_after_the_disk_fills_up;
 
 #[cfg(feature = "postgres")]
 mod postgres;

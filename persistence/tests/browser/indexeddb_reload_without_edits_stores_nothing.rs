@@ -1,14 +1,10 @@
 //! Opening a document again and again without editing it does not grow its database (the
 //! y-indexeddb npm package appends the whole document on every load).
-#![cfg(target_arch = "wasm32")]
 
-mod indexeddb;
-
-use indexeddb::{apply, content, new_doc, sample_ops, unique_name};
 use wasm_bindgen_test::*;
 use ycord_persistence::IndexeddbPersistence;
 
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::indexeddb::{apply, content, new_doc, sample_ops, unique_name};
 
 #[wasm_bindgen_test]
 async fn reloads_without_edits_leave_the_rows_as_they_are() {

@@ -1,15 +1,11 @@
 //! What one instance stores, the next one loads: text, map and array edits of every origin,
 //! including edits made before the database was open.
-#![cfg(target_arch = "wasm32")]
 
-mod indexeddb;
-
-use indexeddb::{apply, content, new_doc, sample_ops, unique_name, Op};
 use wasm_bindgen_test::*;
 use ycord_persistence::IndexeddbPersistence;
 use yrs::{Text, Transact};
 
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::indexeddb::{apply, content, new_doc, sample_ops, unique_name, Op};
 
 #[wasm_bindgen_test]
 async fn a_reopened_document_has_everything_that_was_edited() {

@@ -1,14 +1,10 @@
 //! Compaction replaces the stored rows by one once either threshold is reached, and the
 //! document reloads identical afterwards.
-#![cfg(target_arch = "wasm32")]
 
-mod indexeddb;
-
-use indexeddb::{apply, content, new_doc, sample_ops, unique_name, Op};
 use wasm_bindgen_test::*;
 use ycord_persistence::{IndexeddbOptions, IndexeddbPersistence};
 
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::indexeddb::{apply, content, new_doc, sample_ops, unique_name, Op};
 
 #[wasm_bindgen_test]
 async fn reaching_the_row_threshold_leaves_one_row() {

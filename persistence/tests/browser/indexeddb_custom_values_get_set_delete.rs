@@ -1,15 +1,11 @@
 //! The `custom` store keeps application values next to the document: set, get, overwrite,
 //! delete, and they survive a reload.
-#![cfg(target_arch = "wasm32")]
 
-mod indexeddb;
-
-use indexeddb::{new_doc, unique_name};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use ycord_persistence::IndexeddbPersistence;
 
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::indexeddb::{new_doc, unique_name};
 
 #[wasm_bindgen_test]
 async fn custom_values_are_kept_until_deleted() {

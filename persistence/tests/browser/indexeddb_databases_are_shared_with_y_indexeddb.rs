@@ -3,18 +3,14 @@
 //!
 //! The real yjs and y-indexeddb run in the same page, bundled by `npm run build:browser` in
 //! `interop/` (the test harness does this before building the browser tests).
-#![cfg(target_arch = "wasm32")]
 
-mod indexeddb;
-mod yjs;
-
-use indexeddb::{apply, content, new_doc, ops_to_js, sample_ops, unique_name, Op};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use ycord_persistence::{IndexeddbOptions, IndexeddbPersistence};
 use yrs::{ReadTxn, StateVector, Transact};
 
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::indexeddb::{apply, content, new_doc, ops_to_js, sample_ops, unique_name, Op};
+use crate::yjs;
 
 /// The document as yjs sees it, in the JS helpers' canonical form.
 fn yjs_view(doc: &yrs::Doc) -> String {

@@ -1,14 +1,10 @@
 //! `clear_data` deletes the document's database: updates and custom values alike.
-#![cfg(target_arch = "wasm32")]
 
-mod indexeddb;
-
-use indexeddb::{apply, content, new_doc, sample_ops, unique_name};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use ycord_persistence::IndexeddbPersistence;
 
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::indexeddb::{apply, content, new_doc, sample_ops, unique_name};
 
 #[wasm_bindgen_test]
 async fn a_cleared_document_loads_empty() {

@@ -1,15 +1,11 @@
 //! Two instances (two tabs) keeping different documents in one database, writing and
 //! compacting in turns, never delete what the other wrote: a third instance loads all of it.
-#![cfg(target_arch = "wasm32")]
 
-mod indexeddb;
-
-use indexeddb::{apply, content, new_doc, unique_name, Op};
 use wasm_bindgen_test::*;
 use ycord_persistence::{IndexeddbOptions, IndexeddbPersistence};
 use yrs::Any;
 
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::indexeddb::{apply, content, new_doc, unique_name, Op};
 
 #[wasm_bindgen_test]
 async fn interleaved_writes_and_compactions_keep_every_row() {

@@ -4,15 +4,16 @@
 //! A full disk cannot be produced portably (a small tmpfs needs mount privileges), and a
 //! read-only file or directory does not stop root, which CI runs as. `RLIMIT_FSIZE` stops
 //! everyone, root included: past the limit, writes that grow a file fail (`EFBIG`), which
-//! SQLite reports exactly like a full disk or an I/O error. The limit is per process, so this
-//! test has a test binary of its own; `prlimit` (util-linux) changes it.
-#![cfg(target_os = "linux")]
+//! SQLite reports exactly like a full disk or an I/O error. The limit is per process, so the
+//! test runs alone in a process of its own ([`run_alone`]); `prlimit` (util-linux) changes it.
 
 use std::process::Command;
 
 use bytes::Bytes;
 use tokio::signal::unix::{signal, SignalKind};
 use ycord_persistence::{DocStore, SqliteStore, StoreError};
+
+use crate::own_process::run_alone;
 
 /// `SIGXFSZ` on Linux; delivered on each write past the limit and fatal unless handled.
 const SIGXFSZ: i32 = 25;
@@ -60,8 +61,22 @@ fn big_batch(marker: u8) -> Vec<(&'static str, Bytes)> {
         .collect()
 }
 
-#[tokio::test]
-async fn sqlite_store_recovers_after_writes_past_the_file_size_limit_fail() {
+#[test]
+fn sqlite_store_recovers_after_writes_past_the_file_size_limit_fail() {
+    run_alone(
+        "sqlite_recovers_after_a_failed_write::\
+         sqlite_store_recovers_after_writes_past_the_file_size_limit_fail",
+        || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(writes_past_the_file_size_limit_fail_and_then_succeed())
+        },
+    );
+}
+
+async fn writes_past_the_file_size_limit_fail_and_then_succeed() {
     // Handled, SIGXFSZ no longer kills the process and the write fails with EFBIG instead.
     let _sigxfsz = signal(SignalKind::from_raw(SIGXFSZ)).unwrap();
 
