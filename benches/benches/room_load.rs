@@ -27,8 +27,7 @@ use serde::Deserialize;
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
 use ycord_persistence::{DocStore, MemoryStore, SqliteStore};
-use ycord_server::load::rebuild_document;
-use ycord_server::room::Room;
+use ycord_server::bench_internals::{rebuild_document, Room};
 use yrs::sync::time::SystemClock;
 use yrs::updates::decoder::Decode;
 use yrs::{

@@ -66,6 +66,11 @@ pub enum Storage {
     Postgres(String),
 }
 
+impl Storage {
+    /// The file name of the embedded store inside its directory (`--data-dir`).
+    pub const EMBEDDED_FILE: &'static str = "ycord.db";
+}
+
 impl std::fmt::Debug for Storage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(self, f)

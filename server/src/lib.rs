@@ -27,24 +27,24 @@
 #![warn(missing_docs)]
 
 mod api;
-pub mod close;
+mod close;
 mod commit;
 mod config;
 mod conn_id;
 mod connection;
 mod fragment;
 mod health;
-pub mod json;
-pub mod load;
+mod json;
+mod load;
 mod metrics;
-pub mod presence;
-pub mod room;
+mod presence;
+mod room;
 mod room_command;
 mod room_stats;
 mod room_task;
 mod rooms;
 mod server;
-pub mod storage;
+mod storage;
 mod upgrade;
 mod writers;
 
@@ -53,3 +53,14 @@ pub use config::{Compaction, Config, Durability, Storage};
 pub use metrics::Metrics;
 pub use room_stats::RoomStats;
 pub use server::{Server, StartError};
+
+/// The sans-IO pieces that `benches/` measures without sockets: the room, its awareness
+/// states, and rebuilding a document from stored updates. Only with the `bench-internals`
+/// feature, and not a stable API: the server's interface is [`Server`] and its HTTP and
+/// WebSocket endpoints.
+#[cfg(feature = "bench-internals")]
+pub mod bench_internals {
+    pub use crate::load::{new_document, rebuild_document, Rebuilt};
+    pub use crate::presence::{Presence, Relay};
+    pub use crate::room::{Effect, Room};
+}

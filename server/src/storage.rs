@@ -6,21 +6,18 @@ use ycord_persistence::{DocStore, MemoryStore, SqliteStore, StoreError};
 
 use crate::config::Storage;
 
-/// The file name of the embedded store inside `--data-dir`.
-pub const EMBEDDED_FILE: &str = "ycord.db";
-
 /// Opens (and creates, when missing) the store `storage` names.
 ///
 /// # Errors
 /// When the directory, file or database cannot be opened or its schema created.
-pub async fn open(storage: &Storage) -> Result<Arc<dyn DocStore>, StoreError> {
+pub(crate) async fn open(storage: &Storage) -> Result<Arc<dyn DocStore>, StoreError> {
     match storage {
         Storage::Memory => Ok(Arc::new(MemoryStore::new())),
         Storage::Embedded(dir) => {
             std::fs::create_dir_all(dir).map_err(|err| {
                 StoreError::Unavailable(format!("cannot create {}: {err}", dir.display()))
             })?;
-            let store = SqliteStore::open(&dir.join(EMBEDDED_FILE))?;
+            let store = SqliteStore::open(&dir.join(Storage::EMBEDDED_FILE))?;
             Ok(Arc::new(store))
         }
         #[cfg(feature = "postgres")]

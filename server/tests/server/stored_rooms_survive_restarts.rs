@@ -96,10 +96,8 @@ async fn compaction_shrinks_the_log_and_keeps_the_content() {
     .expect("a compaction ran");
     server.shutdown().await;
 
-    let store = ycord_persistence::SqliteStore::open(
-        &dir.path().join(ycord_server::storage::EMBEDDED_FILE),
-    )
-    .unwrap();
+    let store =
+        ycord_persistence::SqliteStore::open(&dir.path().join(Storage::EMBEDDED_FILE)).unwrap();
     let stored = ycord_persistence::DocStore::load(&store, "log")
         .await
         .unwrap();

@@ -5,7 +5,6 @@
 use bytes::Bytes;
 use ycord_persistence::{DocStore, SqliteStore};
 use ycord_protocol::{encode, Message, SyncMessage};
-use ycord_server::storage::EMBEDDED_FILE;
 use ycord_server::{Config, Server, Storage};
 use yrs::Doc;
 
@@ -37,7 +36,7 @@ async fn store_honest_and_poisoned_rows(dir: &std::path::Path, room: &str) -> Ve
     }
     server.shutdown().await;
 
-    let store = SqliteStore::open(&dir.join(EMBEDDED_FILE)).unwrap();
+    let store = SqliteStore::open(&dir.join(Storage::EMBEDDED_FILE)).unwrap();
     let mut truncated = text_update(&Doc::new(), "cut");
     truncated.pop();
     let mut rows = Vec::new();
