@@ -3,14 +3,16 @@
 //! (under sync-before-echo durability), compacts the room's log in the background, and moves
 //! effects onto each connection's bounded queue without ever waiting on a socket.
 //!
-//! The decisions are IO-free pieces with their own tests: the order of store acknowledgements
-//! and echoes is [`EchoGate`]'s, when to compact is [`StoredLog`]'s. This file moves their
-//! answers between the room, the store and the sockets.
+//! The decisions are pieces with their own tests: the order of store acknowledgements and
+//! echoes is [`EchoGate`]'s and when to compact is [`StoredLog`]'s (both IO-free), fan-out onto
+//! the connections' queues is [`Peers`]'. This file moves their answers between the room, the
+//! store and the sockets.
 
 mod echo_gate;
+mod peers;
 mod stored_log;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,9 +32,10 @@ use crate::json;
 use crate::load::{contained, load_document};
 use crate::metrics::Metrics;
 use crate::room::{Effect, Room};
-use crate::room_command::{ApplyError, Peer, RoomCommand};
+use crate::room_command::{ApplyError, RoomCommand};
 use crate::rooms::Rooms;
 use echo_gate::{EchoGate, Held};
+use peers::Peers;
 use stored_log::{Replaced, StoredLog};
 
 /// What every room task shares.
@@ -65,7 +68,7 @@ struct RoomTask {
     room: Room,
     rooms: Arc<Rooms>,
     ctx: Arc<RoomContext>,
-    peers: HashMap<ConnId, Peer>,
+    peers: Peers,
     /// Appends not yet confirmed, oldest first, with the size of each.
     acks: VecDeque<(oneshot::Receiver<AppendResult>, u64)>,
     gate: EchoGate<Waiter>,
@@ -101,7 +104,7 @@ pub(crate) async fn run(
         room,
         rooms,
         ctx,
-        peers: HashMap::new(),
+        peers: Peers::default(),
         acks: VecDeque::new(),
         gate,
         log,
@@ -248,7 +251,7 @@ impl RoomTask {
                 }
             }
             RoomCommand::Leave { conn } => {
-                self.peers.remove(&conn);
+                self.peers.remove(conn);
                 let effects = self.room.leave(conn);
                 self.submit(effects).await;
             }
@@ -459,34 +462,20 @@ impl RoomTask {
     fn dispatch(&mut self, mut effects: Vec<Effect>) {
         let mut sent = 0;
         while !effects.is_empty() {
-            let mut evicted: Vec<(ConnId, CloseReason)> = Vec::new();
+            let mut slow = Vec::new();
             for effect in effects.drain(..) {
                 match effect {
-                    Effect::Send(conn, frame) => {
-                        if let Some(peer) = self.peers.get(&conn) {
-                            sent += 1;
-                            if let Some(reason) = enqueue(peer, frame) {
-                                evicted.push((conn, reason));
-                            }
-                        }
-                    }
-                    Effect::Broadcast(frame) => {
-                        for (&conn, peer) in &self.peers {
-                            sent += 1;
-                            if let Some(reason) = enqueue(peer, frame.clone()) {
-                                evicted.push((conn, reason));
-                            }
-                        }
-                    }
+                    Effect::Send(conn, frame) => sent += self.peers.send(conn, frame, &mut slow),
+                    Effect::Broadcast(frame) => sent += self.peers.broadcast(&frame, &mut slow),
                     Effect::Close(conn, reason) => self.close(conn, reason),
                     Effect::Append(_) | Effect::Reload => {
                         unreachable!("appends and reloads are submitted, not dispatched")
                     }
                 }
             }
-            for (conn, reason) in evicted {
-                if self.peers.contains_key(&conn) {
-                    self.close(conn, reason);
+            for conn in slow {
+                if self.peers.contains(conn) {
+                    self.close(conn, CloseReason::SlowConsumer);
                     effects.extend(self.room.leave(conn));
                 }
             }
@@ -495,20 +484,11 @@ impl RoomTask {
     }
 
     fn close(&mut self, conn: ConnId, reason: CloseReason) {
-        if let Some(peer) = self.peers.remove(&conn) {
+        if self.peers.contains(conn) {
             reason.log(&self.name, conn);
             self.ctx.metrics.record_close(&reason);
-            let _ = peer.close.send(reason);
+            self.peers.close(conn, reason);
         }
-    }
-}
-
-fn enqueue(peer: &Peer, frame: Bytes) -> Option<CloseReason> {
-    match peer.outbox.try_send(frame) {
-        Ok(()) => None,
-        Err(mpsc::error::TrySendError::Full(_)) => Some(CloseReason::SlowConsumer),
-        // The connection task is already gone; its Leave is on the way.
-        Err(mpsc::error::TrySendError::Closed(_)) => None,
     }
 }
 
