@@ -3,20 +3,21 @@
 //! (under sync-before-echo durability), compacts the room's log in the background, and moves
 //! effects onto each connection's bounded queue without ever waiting on a socket.
 //!
-//! The decisions are pieces with their own tests: the order of store acknowledgements and
-//! echoes is [`EchoGate`]'s and when to compact is [`StoredLog`]'s (both IO-free), fan-out onto
-//! the connections' queues is [`Peers`]'. This file moves their answers between the room, the
-//! store and the sockets.
+//! Each concern is its own piece: the order of store acknowledgements and echoes is
+//! [`EchoGate`]'s and when to compact is [`StoredLog`]'s (both IO-free, with unit tests),
+//! fan-out onto the connections' queues is [`Peers`]', the appends in flight are
+//! [`PendingAppends`] and the background compaction is [`Compactor`]. This file runs the
+//! commands and moves the pieces' answers between the room, the store and the sockets.
 
+mod compactor;
 mod echo_gate;
 mod peers;
+mod pending_appends;
 mod stored_log;
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use ycord_persistence::{DocStore, StoreError};
@@ -34,9 +35,11 @@ use crate::metrics::Metrics;
 use crate::room::{Effect, Room};
 use crate::room_command::{ApplyError, RoomCommand};
 use crate::rooms::Rooms;
+use compactor::{CompactionResult, Compactor};
 use echo_gate::{EchoGate, Held};
 use peers::Peers;
-use stored_log::{Replaced, StoredLog};
+use pending_appends::PendingAppends;
+use stored_log::StoredLog;
 
 /// What every room task shares.
 pub(crate) struct RoomContext {
@@ -59,9 +62,6 @@ enum Waiter {
     ToJson(oneshot::Sender<serde_json::Value>),
 }
 
-/// What a finished compaction replaced, and the snapshot's size.
-type CompactionResult = Result<(Replaced, u64), StoreError>;
-
 struct RoomTask {
     name: Arc<str>,
     generation: u64,
@@ -69,11 +69,10 @@ struct RoomTask {
     rooms: Arc<Rooms>,
     ctx: Arc<RoomContext>,
     peers: Peers,
-    /// Appends not yet confirmed, oldest first, with the size of each.
-    acks: VecDeque<(oneshot::Receiver<AppendResult>, u64)>,
+    appends: PendingAppends,
     gate: EchoGate<Waiter>,
     log: StoredLog,
-    compaction: Option<oneshot::Receiver<CompactionResult>>,
+    compactor: Compactor,
     /// yrs panicked on the document: it is rebuilt from the store before the next command.
     needs_reload: bool,
 }
@@ -105,10 +104,10 @@ pub(crate) async fn run(
         rooms,
         ctx,
         peers: Peers::default(),
-        acks: VecDeque::new(),
+        appends: PendingAppends::default(),
         gate,
         log,
-        compaction: None,
+        compactor: Compactor::default(),
         needs_reload: false,
     };
     // A log left long by a crash (or by a server that never compacted) is compacted now.
@@ -202,12 +201,12 @@ impl RoomTask {
                     }
                     None => return None,
                 },
-                ack = next_ack(&mut self.acks) => {
+                ack = self.appends.next() => {
                     if let Some(end) = self.confirm(ack) {
                         return Some(end);
                     }
                 }
-                result = next_compaction(&mut self.compaction) => self.compacted(result),
+                result = self.compactor.finished() => self.compacted(result),
                 _ = expiry_check.tick() => {
                     let effects = self.room.tick(SystemClock.now());
                     self.dispatch(effects);
@@ -233,7 +232,7 @@ impl RoomTask {
 
     /// No append or compaction is in flight, so unloading loses nothing.
     fn is_settled(&self) -> bool {
-        self.acks.is_empty() && self.compaction.is_none()
+        self.appends.is_empty() && !self.compactor.is_running()
     }
 
     /// Handles one command; `Some` means the room has ended.
@@ -270,8 +269,8 @@ impl RoomTask {
             },
             RoomCommand::Delete { reply } => {
                 // Appends in flight must land first, or they would outlive the delete.
-                while !self.acks.is_empty() {
-                    let ack = next_ack(&mut self.acks).await;
+                while !self.appends.is_empty() {
+                    let ack = self.appends.next().await;
                     if let Some(end) = self.confirm(ack) {
                         let error = StoreError::Unavailable(end.text());
                         let _ = reply.send(Err(Arc::new(error)));
@@ -304,7 +303,7 @@ impl RoomTask {
                 .committer
                 .append(Arc::clone(&self.name), update)
                 .await;
-            self.acks.push_back((ack, size));
+            self.appends.push(ack, size);
         }
         self.needs_reload |= submitted.needs_reload;
         self.dispatch(submitted.ready);
@@ -316,8 +315,8 @@ impl RoomTask {
     async fn reload(&mut self) -> Option<CloseReason> {
         self.needs_reload = false;
         self.ctx.metrics.record_reload();
-        while !self.acks.is_empty() {
-            let ack = next_ack(&mut self.acks).await;
+        while !self.appends.is_empty() {
+            let ack = self.appends.next().await;
             if let Some(end) = self.confirm(ack) {
                 return Some(end);
             }
@@ -409,41 +408,20 @@ impl RoomTask {
 
     /// Starts compacting the log in the background when it is due and no compaction runs.
     fn maybe_compact(&mut self) {
-        if self.compaction.is_some() {
+        if self.compactor.is_running() {
             return;
         }
-        let Some(replaced) = self.log.due_compaction(&self.ctx.compaction) else {
-            return;
-        };
-        let (done, result) = oneshot::channel();
-        self.compaction = Some(result);
-        let doc = self.room.doc().clone();
-        let store = Arc::clone(&self.ctx.store);
-        let name = Arc::clone(&self.name);
-        tokio::spawn(async move {
-            // Everything up to `up_to` is already in the document, so the snapshot covers it;
-            // it may also hold later updates, which is harmless: applying twice is a no-op.
-            let encoded = tokio::task::spawn_blocking(move || {
-                doc.transact()
-                    .encode_state_as_update_v1(&StateVector::default())
-            })
-            .await;
-            let result = match encoded {
-                Ok(snapshot) => {
-                    let size = snapshot.len() as u64;
-                    store
-                        .compact(&name, replaced.up_to, Bytes::from(snapshot))
-                        .await
-                        .map(|()| (replaced, size))
-                }
-                Err(err) => Err(StoreError::Unavailable(format!("encoding failed: {err}"))),
-            };
-            let _ = done.send(result);
-        });
+        if let Some(replaced) = self.log.due_compaction(&self.ctx.compaction) {
+            self.compactor.start(
+                self.room.doc().clone(),
+                Arc::clone(&self.ctx.store),
+                Arc::clone(&self.name),
+                replaced,
+            );
+        }
     }
 
     fn compacted(&mut self, result: CompactionResult) {
-        self.compaction = None;
         match result {
             Ok((replaced, snapshot_bytes)) => {
                 self.ctx.metrics.record_compaction();
@@ -489,35 +467,6 @@ impl RoomTask {
             self.ctx.metrics.record_close(&reason);
             self.peers.close(conn, reason);
         }
-    }
-}
-
-async fn next_ack(
-    acks: &mut VecDeque<(oneshot::Receiver<AppendResult>, u64)>,
-) -> (AppendResult, u64) {
-    match acks.front_mut() {
-        Some((ack, size)) => {
-            let result = ack.await.unwrap_or_else(|_| {
-                Err(Arc::new(StoreError::Unavailable(
-                    "the commit task has stopped".into(),
-                )))
-            });
-            let size = *size;
-            acks.pop_front();
-            (result, size)
-        }
-        None => std::future::pending().await,
-    }
-}
-
-async fn next_compaction(
-    compaction: &mut Option<oneshot::Receiver<CompactionResult>>,
-) -> CompactionResult {
-    match compaction {
-        Some(result) => result
-            .await
-            .unwrap_or_else(|_| Err(StoreError::Unavailable("compaction task ended".into()))),
-        None => std::future::pending().await,
     }
 }
 
