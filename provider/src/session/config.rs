@@ -8,13 +8,13 @@ use ycord_protocol::AwarenessTimer;
 /// (y-websocket's `messageReconnectTimeout`).
 pub const DEFAULT_LIVENESS_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Timing knobs of a [`SyncSession`].
+/// Timing knobs of a [`SyncSession`](super::SyncSession).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionConfig {
     /// Re-send SyncStep1 this often while a socket is open (`None`: never, the default).
     pub resync_interval: Option<Duration>,
     /// A socket that delivered nothing for this long is reported as
-    /// [`SessionEvent::ConnectionStale`].
+    /// [`SessionEvent::ConnectionStale`](super::SessionEvent::ConnectionStale).
     pub liveness_timeout: Duration,
     /// Awareness renewal and expiry intervals.
     pub awareness_timer: AwarenessTimer,

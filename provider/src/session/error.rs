@@ -28,7 +28,7 @@ pub enum SessionError {
         detail: String,
     },
     /// A frame was fed to the session while no socket was open
-    /// ([`SyncSession::socket_opened`] not called, or [`SyncSession::socket_closed`] called since).
+    /// ([`SyncSession::socket_opened`](super::SyncSession::socket_opened) not called, or [`SyncSession::socket_closed`](super::SyncSession::socket_closed) called since).
     #[error("frame received while no socket is open")]
     NotOpen,
 }

@@ -22,7 +22,7 @@ pub enum SessionEvent {
         /// The server's reason.
         reason: String,
     },
-    /// Nothing arrived for [`SessionConfig::liveness_timeout`]: close this socket and open a
+    /// Nothing arrived for [`SessionConfig::liveness_timeout`](super::SessionConfig::liveness_timeout): close this socket and open a
     /// new one.
     ConnectionStale,
 }
