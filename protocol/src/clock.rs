@@ -1,4 +1,6 @@
-//! A clock that tests advance by hand, so timing rules are checked without sleeping.
+//! A clock that tests advance by hand, so timing rules are checked without sleeping. Only
+//! with the `test-util` feature (or in this crate's own tests): production code takes a real
+//! clock.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod awareness;
+#[cfg(any(test, feature = "test-util"))]
 pub mod clock;
 mod decode;
 pub mod encode;
@@ -28,6 +29,7 @@ mod reader;
 mod update;
 
 pub use awareness::{AwarenessTimer, Expiry, EXPIRE_AFTER_MS, RENEW_AFTER_MS};
+#[cfg(any(test, feature = "test-util"))]
 pub use clock::ManualClock;
 pub use decode::{decode_awareness_update, decode_frame, decode_state_vector};
 pub use error::{DecodeError, DecodeErrorKind};
