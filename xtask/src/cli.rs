@@ -23,9 +23,10 @@ pub enum Command {
     ///
     /// Installs what is missing (node/npm, the npm packages, rustfmt/clippy, PostgreSQL, the
     /// wasm32 target, the wasm-bindgen-cli matching Cargo.lock, Chromium and chromedriver),
-    /// builds the workspace once (--all-features), checks formatting, that no locked
-    /// dependency needs a newer Rust than the workspace's rust-version, and clippy (natively
-    /// and for wasm32), starts a throwaway PostgreSQL server for the rust suite and a ycord
+    /// checks formatting and that no locked dependency needs a newer Rust than the workspace's
+    /// rust-version, builds the workspace once (--all-features) with clippy as the compiler of
+    /// its own crates (-D warnings; the wasm32 builds of the browser suites lint the browser
+    /// code the same way), starts a throwaway PostgreSQL server for the rust suite and a ycord
     /// server for the wasm suite, runs the selected suites and prints a summary with each
     /// step's time. Exits non-zero if any step failed.
     #[command(verbatim_doc_comment, after_long_help = TEST_ENVIRONMENT)]

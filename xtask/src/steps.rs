@@ -52,17 +52,29 @@ pub fn test(options: &TestOptions) -> Result<bool> {
     let workspace = Workspace::locate()?;
     let installed_env = prereqs::ensure(&workspace, options.needs(), options.install)?;
     let suites = options.suites();
+    // With lint on, clippy runs inside the builds (see Workspace::with_clippy): natively in
+    // the build step, for wasm32 in the builds of the wasm and e2e suites.
+    let workspace = if options.lint {
+        workspace.with_clippy()?
+    } else {
+        workspace
+    };
 
     let mut summary = Summary::default();
-    let built = summary.run("build", || build(&workspace));
     if options.lint {
         summary.run("fmt", || lint::fmt(&workspace));
         summary.run("msrv", || msrv::check(&workspace));
-        if built {
-            summary.run("clippy", || lint::clippy(&workspace));
-        } else {
-            summary.skip("clippy", "build failed");
-        }
+    }
+    let build_step = if options.lint {
+        "build+clippy"
+    } else {
+        "build"
+    };
+    let built = summary.run(build_step, || build(&workspace));
+    // Without both browser suites, the wasm32 code is linted on its own.
+    let browser_builds = suites.contains(&Suite::Wasm) && suites.contains(&Suite::E2e);
+    if options.lint && !browser_builds {
+        summary.run("clippy wasm32", || lint::clippy_wasm(&workspace));
     }
 
     // Stopped when dropped at the end of this function, whatever the suites did.
@@ -104,6 +116,11 @@ fn build(workspace: &Workspace) -> Result<StepResult> {
         "--all-targets",
         "--all-features",
     ]))?;
+    if !passed && workspace.lints() {
+        eprintln!(
+            "xtask: the build failed; with lint on, clippy warnings are errors too (see above)"
+        );
+    }
     Ok(StepResult::from_status(passed))
 }
 

@@ -11,7 +11,13 @@ pub struct Workspace {
     pub target_dir: PathBuf,
     /// The cargo that runs xtask (so a pinned toolchain stays pinned for the child builds).
     pub cargo: OsString,
+    /// clippy-driver, when every workspace crate is to be compiled by it (see [`Self::with_clippy`]).
+    clippy_driver: Option<PathBuf>,
 }
+
+/// `-D warnings` in the form clippy-driver reads from `CLIPPY_ARGS` (what `cargo clippy -- -D
+/// warnings` sets).
+const CLIPPY_ARGS: &str = "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__";
 
 impl Workspace {
     pub fn locate() -> Result<Self> {
@@ -35,7 +41,38 @@ impl Workspace {
             root,
             target_dir,
             cargo,
+            clippy_driver: None,
         })
+    }
+
+    /// Every cargo command of this workspace compiles the workspace's own crates with
+    /// clippy-driver as rustc (`RUSTC_WORKSPACE_WRAPPER`, as `cargo clippy` does, with `-D
+    /// warnings`), so the builds the suites need also lint: the dependencies are compiled once
+    /// instead of once more in check mode for clippy, natively and for wasm32. Every command
+    /// must carry the same wrapper, or cargo rebuilds the workspace crates without it.
+    pub fn with_clippy(mut self) -> Result<Self> {
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let output = std::process::Command::new(&rustc)
+            .args(["--print", "sysroot"])
+            .output()
+            .with_context(|| format!("running {} --print sysroot", rustc.to_string_lossy()))?;
+        let sysroot = String::from_utf8(output.stdout).context("rustc's sysroot is not UTF-8")?;
+        let driver = PathBuf::from(sysroot.trim())
+            .join("bin")
+            .join(format!("clippy-driver{}", std::env::consts::EXE_SUFFIX));
+        if !driver.is_file() {
+            anyhow::bail!(
+                "{} does not exist: install clippy (rustup component add clippy)",
+                driver.display()
+            );
+        }
+        self.clippy_driver = Some(driver);
+        Ok(self)
+    }
+
+    /// Whether cargo commands lint the workspace crates as they compile them.
+    pub fn lints(&self) -> bool {
+        self.clippy_driver.is_some()
     }
 
     /// A binary of the debug profile, as `cargo build` leaves it.
@@ -60,6 +97,11 @@ impl Workspace {
     pub fn cargo(&self, args: &[&str]) -> std::process::Command {
         let mut command = std::process::Command::new(&self.cargo);
         command.args(args).current_dir(&self.root);
+        if let Some(driver) = &self.clippy_driver {
+            command
+                .env("RUSTC_WORKSPACE_WRAPPER", driver)
+                .env("CLIPPY_ARGS", CLIPPY_ARGS);
+        }
         command
     }
 }
