@@ -86,7 +86,18 @@ impl Summary {
 
     pub fn table(&self) -> String {
         let mut table = String::new();
-        let _ = writeln!(table, "{:<10} {:<8} {:>8}  tests", "step", "result", "time");
+        let width = self
+            .outcomes
+            .iter()
+            .map(|outcome| outcome.step.len())
+            .max()
+            .unwrap_or(0)
+            .max("total".len());
+        let _ = writeln!(
+            table,
+            "{:<width$} {:<8} {:>8}  tests",
+            "step", "result", "time"
+        );
         for outcome in &self.outcomes {
             let result = match outcome.verdict {
                 Verdict::Passed => "ok".to_string(),
@@ -100,7 +111,7 @@ impl Summary {
             };
             let _ = writeln!(
                 table,
-                "{:<10} {:<8} {:>7.1}s  {}",
+                "{:<width$} {:<8} {:>7.1}s  {}",
                 outcome.step,
                 result,
                 outcome.duration.as_secs_f64(),
@@ -110,7 +121,7 @@ impl Summary {
         let total: Duration = self.outcomes.iter().map(|outcome| outcome.duration).sum();
         let _ = writeln!(
             table,
-            "{:<10} {:<8} {:>7.1}s",
+            "{:<width$} {:<8} {:>7.1}s",
             "total",
             if self.all_passed() { "ok" } else { "FAILED" },
             total.as_secs_f64()
