@@ -60,6 +60,17 @@ fn assert_quarantined(
 }
 
 /// Appends `updates` to `doc` one batch each, returning the seqs.
+/// The names `list` reports, in its order.
+async fn listed_names(store: &Store) -> Vec<String> {
+    store
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.name)
+        .collect()
+}
+
 async fn append_all(store: &Store, doc: &str, updates: &[Bytes]) -> Vec<u64> {
     let mut seqs = Vec::new();
     for update in updates {
@@ -329,14 +340,7 @@ pub async fn delete_removes_only_that_document(store: Store) {
     store.delete("a").await.unwrap();
     assert_eq!(store.load("a").await.unwrap(), []);
     assert_eq!(store.load("b").await.unwrap(), b_before);
-    let names: Vec<String> = store
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| d.name)
-        .collect();
-    assert_eq!(names, ["b"]);
+    assert_eq!(listed_names(&store).await, ["b"]);
 
     // Deleting what is not there is not an error.
     store.delete("a").await.unwrap();
@@ -460,14 +464,7 @@ pub async fn quarantined_updates_leave_the_log_and_keep_their_bytes_and_reason(s
     // A document whose whole log is quarantined is no longer listed, but its quarantine stays.
     let window = quarantine(&store, "other", &[(other[0], "a"), (other[1], "b")]).await;
     assert_eq!(store.load("other").await.unwrap(), []);
-    let names: Vec<String> = store
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| d.name)
-        .collect();
-    assert_eq!(names, ["room"]);
+    assert_eq!(listed_names(&store).await, ["room"]);
     assert_quarantined(
         &store.quarantined("other").await.unwrap(),
         &[
@@ -554,14 +551,7 @@ pub async fn quarantine_skips_updates_no_longer_in_the_log(store: Store) {
     quarantine(&store, "never", &[(seqs[3], "unknown document")]).await;
     assert_eq!(store.load("room").await.unwrap(), log_after);
     assert_eq!(store.quarantined("never").await.unwrap(), []);
-    let names: Vec<String> = store
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| d.name)
-        .collect();
-    assert_eq!(names, ["elsewhere", "room"]);
+    assert_eq!(listed_names(&store).await, ["elsewhere", "room"]);
 }
 
 pub async fn deleting_a_document_deletes_its_quarantine(store: Store) {
