@@ -39,7 +39,7 @@ async fn quarantine(store: &Store, doc: &str, updates: &[(u64, &str)]) -> RangeI
 
 /// Checks that `quarantined` holds exactly `expected` (seq, bytes, reason), in that order,
 /// each moved within `window`.
-fn assert_quarantined(
+pub(crate) fn assert_quarantined(
     quarantined: &[QuarantinedUpdate],
     expected: &[(u64, &Bytes, &str)],
     window: &RangeInclusive<u64>,

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use ycord_persistence::{DocStore, PostgresStore, StoreError};
 
 use crate::backends::pg;
+use crate::cases::assert_quarantined;
 use crate::clock::now_ms;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,20 +170,10 @@ async fn a_database_from_before_the_quarantine_gains_it_and_keeps_its_rows() {
         .await
         .unwrap();
     let window = started..=now_ms();
-    let quarantined = store.quarantined("room").await.unwrap();
-    assert_eq!(quarantined.len(), 1);
-    assert_eq!(
-        (
-            quarantined[0].seq,
-            quarantined[0].data.as_ref(),
-            quarantined[0].reason.as_str()
-        ),
-        (1, &[1, 2][..], "from before")
-    );
-    assert!(
-        window.contains(&quarantined[0].quarantined_at_ms),
-        "{} not in {window:?}",
-        quarantined[0].quarantined_at_ms
+    assert_quarantined(
+        &store.quarantined("room").await.unwrap(),
+        &[(1, &Bytes::from_static(&[1, 2]), "from before")],
+        &window,
     );
     let next = store
         .append("room", Bytes::from_static(b"\x00\x00"))

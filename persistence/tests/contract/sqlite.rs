@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use ycord_persistence::{DocStore, SqliteStore, StoreError};
 
+use crate::cases::assert_quarantined;
 use crate::clock::now_ms;
 use crate::updates::{snapshot_of, Editor};
 
@@ -191,17 +192,11 @@ async fn a_version_1_database_migrates_and_keeps_its_rows() {
     let window = started..=now_ms();
     drop(store);
     let store = SqliteStore::open(&path).unwrap();
-    let quarantined = store.quarantined("room").await.unwrap();
-    assert_eq!(quarantined.len(), 1);
-    assert_eq!(
-        (
-            quarantined[0].seq,
-            quarantined[0].data.as_ref(),
-            quarantined[0].reason.as_str()
-        ),
-        (1, &updates[0][..], "from version 1")
+    assert_quarantined(
+        &store.quarantined("room").await.unwrap(),
+        &[(1, &Bytes::from(updates[0].clone()), "from version 1")],
+        &window,
     );
-    assert!(window.contains(&quarantined[0].quarantined_at_ms));
     assert_eq!(
         store
             .load("room")
