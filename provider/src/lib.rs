@@ -42,6 +42,7 @@ mod options;
 mod room_url;
 mod session;
 mod status;
+mod token;
 
 // The transport of this build. Each provides `SessionClock` and `Transport`; see `core`.
 #[cfg(target_arch = "wasm32")]
@@ -59,3 +60,4 @@ pub use session::{
     Output, SessionConfig, SessionError, SessionEvent, SyncSession, DEFAULT_LIVENESS_TIMEOUT,
 };
 pub use status::Status;
+pub use token::{TokenError, TokenFuture, TokenSource};

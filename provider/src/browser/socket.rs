@@ -4,6 +4,11 @@ use tokio::sync::mpsc;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
+/// The subprotocol a ycord server answers when a client offers a token.
+const SUBPROTOCOL: &str = "ycord";
+/// The subprotocol carrying the token: this prefix, then the token.
+const TOKEN_SUBPROTOCOL_PREFIX: &str = "ycord.token.";
+
 /// Something that happened to a socket.
 #[derive(Debug)]
 pub(crate) enum SocketEvent {
@@ -33,9 +38,26 @@ pub(crate) struct BrowserSocket {
 }
 
 impl BrowserSocket {
-    /// Starts connecting to `url`; events arrive on the returned receiver.
-    pub(crate) fn open(url: &str) -> Result<(Self, mpsc::UnboundedReceiver<SocketEvent>), String> {
-        let ws = WebSocket::new(url).map_err(describe)?;
+    /// Starts connecting to `url`; events arrive on the returned receiver. With a `token`, the
+    /// socket offers the subprotocols `ycord` and `ycord.token.<token>`: a page cannot set an
+    /// `Authorization` header, and the browser fails the connection unless the server answers
+    /// with one of the offered protocols (ycord answers `ycord`).
+    pub(crate) fn open(
+        url: &str,
+        token: Option<&str>,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<SocketEvent>), String> {
+        let ws = match token {
+            None => WebSocket::new(url).map_err(describe)?,
+            Some(token) => {
+                let protocols = js_sys::Array::of2(
+                    &JsValue::from_str(SUBPROTOCOL),
+                    &JsValue::from_str(&format!("{TOKEN_SUBPROTOCOL_PREFIX}{token}")),
+                );
+                // The browser's message quotes the offending protocol, which holds the token.
+                WebSocket::new_with_str_sequence(url, &protocols)
+                    .map_err(|err| describe(err).replace(token, "<token>"))?
+            }
+        };
         ws.set_binary_type(BinaryType::Arraybuffer);
         let (events, receiver) = mpsc::unbounded_channel();
 

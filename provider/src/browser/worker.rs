@@ -15,6 +15,7 @@ use super::Shared;
 use crate::core::{Command, Launch, LocalUpdates, ProviderState, Reconnect, Registration};
 use crate::session::{Output, SessionEvent};
 use crate::status::Status;
+use crate::token::{TokenError, TokenFuture};
 
 /// Close code for a socket the provider gave up on (silent, malformed frames, too slow to
 /// open): a private code, so that servers can tell it from a user's disconnect.
@@ -27,6 +28,8 @@ enum Phase {
     Idle,
     /// Waiting until `at` (ms since the epoch) to reconnect.
     Backoff { at: u64 },
+    /// Asking the token source for a fresh token since `since`, to open a socket with it.
+    Refreshing { since: u64 },
     /// A socket was created at `since` and has not opened yet.
     Opening { since: u64 },
     /// A socket is open.
@@ -41,6 +44,8 @@ pub(crate) struct Worker {
     local_updates: Arc<LocalUpdates>,
     socket_events: Option<mpsc::UnboundedReceiver<SocketEvent>>,
     tab_frames: Option<mpsc::UnboundedReceiver<Vec<u8>>>,
+    /// The token source's answer, while [`Phase::Refreshing`].
+    token_fetch: Option<TokenFuture>,
     phase: Phase,
     reconnect: Reconnect,
     cross_tab: bool,
@@ -57,6 +62,7 @@ enum Wake {
     Command(Option<Command>),
     Socket(Option<SocketEvent>),
     Tab(Option<Vec<u8>>),
+    Token(Result<String, TokenError>),
     Timer,
 }
 
@@ -70,6 +76,7 @@ impl Worker {
             local_updates: launch.local_updates,
             socket_events: None,
             tab_frames: None,
+            token_fetch: None,
             phase: Phase::Idle,
             reconnect: Reconnect::new(options),
             cross_tab: options.cross_tab,
@@ -102,13 +109,16 @@ impl Worker {
                 };
                 let has_socket = self.socket_events.is_some();
                 let has_tabs = self.tab_frames.is_some();
+                let has_fetch = self.token_fetch.is_some();
                 let socket_events = self.socket_events.as_mut();
                 let tab_frames = self.tab_frames.as_mut();
+                let token_fetch = self.token_fetch.as_mut();
                 tokio::select! {
                     biased;
                     command = self.commands.recv() => Wake::Command(command),
                     event = async { socket_events.expect("guarded").recv().await }, if has_socket => Wake::Socket(event),
                     frame = async { tab_frames.expect("guarded").recv().await }, if has_tabs => Wake::Tab(frame),
+                    answer = async { token_fetch.expect("guarded").await }, if has_fetch => Wake::Token(answer),
                     () = sleep => Wake::Timer,
                 }
             };
@@ -125,6 +135,7 @@ impl Worker {
                 Wake::Socket(None) => self.socket_lost(None),
                 Wake::Tab(Some(frame)) => self.handle_tab_frame(&frame),
                 Wake::Tab(None) => self.tab_frames = None,
+                Wake::Token(answer) => self.token_fetched(answer),
                 Wake::Timer => self.handle_timer(),
             }
         }
@@ -147,7 +158,9 @@ impl Worker {
         let session = self.state.session().next_deadline();
         let phase = match self.phase {
             Phase::Backoff { at } => Some(at),
-            Phase::Opening { since } => Some(since.saturating_add(self.connect_timeout_ms)),
+            Phase::Opening { since } | Phase::Refreshing { since } => {
+                Some(since.saturating_add(self.connect_timeout_ms))
+            }
             Phase::Idle | Phase::Open => None,
         };
         [session, phase, self.probe_due()]
@@ -204,6 +217,7 @@ impl Worker {
                 self.shared.announce_leave();
                 self.close_socket(1000);
                 self.leave_tabs();
+                self.token_fetch = None;
                 self.phase = Phase::Idle;
                 self.state.set_status(Status::Disconnected);
                 let _ = done.send(());
@@ -272,8 +286,12 @@ impl Worker {
                 {
                     self.end_socket();
                     self.phase = Phase::Idle;
+                    self.state.set_status(self.reconnect.idle_status());
                 } else {
                     tracing::debug!(url = %self.state.url, code, %reason, "socket closed");
+                    if matches!(self.phase, Phase::Opening { .. }) {
+                        self.reconnect.failed_before_open();
+                    }
                     self.socket_lost(None);
                 }
             }
@@ -300,6 +318,11 @@ impl Worker {
             Phase::Opening { since } if now >= since.saturating_add(self.connect_timeout_ms) => {
                 tracing::debug!(url = %self.state.url, "connection attempt timed out");
                 self.socket_lost(Some(CLOSE_ABANDONED));
+            }
+            Phase::Refreshing { since } if now >= since.saturating_add(self.connect_timeout_ms) => {
+                tracing::warn!(url = %self.state.url, "the token source timed out");
+                self.token_fetch = None;
+                self.schedule_reconnect();
             }
             _ => {}
         }
@@ -338,9 +361,17 @@ impl Worker {
         self.state.report(out.events, &mut self.reconnect);
     }
 
+    /// Opens a socket, after asking the token source for a fresh token when the credentials
+    /// say so.
     fn open_socket(&mut self) {
         self.state.set_status(Status::Connecting);
-        match BrowserSocket::open(&self.state.url) {
+        if let Some(source) = self.reconnect.credentials.refresh_due() {
+            self.token_fetch = Some(source.fetch());
+            self.phase = Phase::Refreshing { since: now_ms() };
+            return;
+        }
+        let token = self.reconnect.credentials.token();
+        match BrowserSocket::open(&self.state.socket_url, token) {
             Ok((socket, events)) => {
                 *self.shared.socket.borrow_mut() = Some(socket);
                 self.socket_events = Some(events);
@@ -363,8 +394,19 @@ impl Worker {
         self.schedule_reconnect();
     }
 
+    fn token_fetched(&mut self, answer: Result<String, TokenError>) {
+        self.token_fetch = None;
+        match self.reconnect.credentials.refreshed(answer) {
+            Ok(()) => self.open_socket(),
+            Err(err) => {
+                tracing::warn!(url = %self.state.url, %err, "no fresh token");
+                self.schedule_reconnect();
+            }
+        }
+    }
+
     fn schedule_reconnect(&mut self) {
-        self.state.set_status(Status::Disconnected);
+        self.state.set_status(self.reconnect.idle_status());
         if self.reconnect.should_connect() {
             let delay = self.reconnect.next_delay();
             self.phase = Phase::Backoff {

@@ -8,7 +8,7 @@ use yrs::Doc;
 
 use super::{Command, Launch, LocalUpdates, ProviderState};
 use crate::error::ProviderError;
-use crate::options::ProviderOptions;
+use crate::options::{redacted_params, ProviderOptions};
 use crate::room_url::room_url;
 use crate::session::{SessionConfig, SyncSession};
 use crate::status::Status;
@@ -114,7 +114,8 @@ impl WebsocketProvider {
         doc: Doc,
         options: ProviderOptions,
     ) -> Result<Self, ProviderError> {
-        let url = room_url(server_url, room, &options.params)?;
+        let socket_url = room_url(server_url, room, &options.params)?;
+        let url = room_url(server_url, room, &redacted_params(&options.params))?;
         let clock = SessionClock::start();
         let config = SessionConfig {
             resync_interval: options.resync_interval,
@@ -125,6 +126,7 @@ impl WebsocketProvider {
         let remote_origin = session.remote_origin().clone();
         let state = Arc::new(ProviderState::new(
             doc.clone(),
+            socket_url,
             url,
             session,
             options.connect,
@@ -166,7 +168,8 @@ impl WebsocketProvider {
         self.state.doc.client_id().get()
     }
 
-    /// The WebSocket URL the provider connects to.
+    /// The WebSocket URL the provider connects to, as it appears in its logs: the value of a
+    /// `token` query parameter reads `redacted`.
     pub fn url(&self) -> &str {
         &self.state.url
     }
@@ -190,6 +193,20 @@ impl WebsocketProvider {
     /// A receiver that sees every change of [`is_synced`](Self::is_synced).
     pub fn synced_changes(&self) -> watch::Receiver<bool> {
         self.state.synced_changes()
+    }
+
+    /// The reason the server gave the last time it refused a message of this client with
+    /// y-protocols' permission-denied message; `None` until then. A ycord server sends
+    /// `"read-only"` once per connection opened with a read-only token, as soon as the client
+    /// sends its state (which the provider does right after connecting). Edits the server
+    /// refuses stay in the local document but reach no one.
+    pub fn permission_denied(&self) -> Option<String> {
+        self.state.permission_denied()
+    }
+
+    /// A receiver that sees every change of [`permission_denied`](Self::permission_denied).
+    pub fn permission_denied_changes(&self) -> watch::Receiver<Option<String>> {
+        self.state.permission_denied_changes()
     }
 
     /// Waits until the provider is synced (returns at once if it is).
@@ -243,7 +260,8 @@ impl WebsocketProvider {
 
     /// (Re)enables connecting: connects now if disconnected or waiting to reconnect. Also
     /// needed after the server refused the connection with a close code in 4400–4499, after
-    /// which the provider, like y-websocket, stops reconnecting on its own.
+    /// which the provider, like y-websocket, stops reconnecting on its own, and after
+    /// [`Status::Unauthorized`].
     pub fn connect(&self) {
         let _ = self.commands.send(Command::Connect);
     }

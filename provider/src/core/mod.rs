@@ -1,6 +1,6 @@
 //! What every transport shares: the [`WebsocketProvider`](crate::WebsocketProvider) handle,
 //! the state it shares with its transport's task, the commands between them, the observer that
-//! forwards local edits, and the reconnect policy.
+//! forwards local edits, and the reconnect policy with the token it sends.
 //!
 //! A transport (`native/`, `browser/`) only opens sockets, moves bytes and keeps time. It
 //! provides the same three items under the same names: `SessionClock` (the session's clock),
@@ -9,6 +9,7 @@
 
 mod backoff;
 mod command;
+mod credentials;
 mod handle;
 mod launch;
 mod local_updates;

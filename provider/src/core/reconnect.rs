@@ -1,15 +1,25 @@
-//! When to (re)connect: the user's wish, the server's refusal, and the backoff between tries.
+//! When to (re)connect: the user's wish, the server's refusal, the token, and the backoff
+//! between tries.
 
 use std::time::Duration;
 
 use super::backoff::Backoff;
+use super::credentials::Credentials;
 use crate::options::ProviderOptions;
+use crate::status::Status;
+
+/// The close code of a connection whose token expired.
+pub(crate) const TOKEN_EXPIRED: u16 = 4401;
 
 /// The reconnect policy both transports follow. It decides, and the transport keeps time.
 #[derive(Debug)]
 pub(crate) struct Reconnect {
     should_connect: bool,
+    /// Stopped because the server refused the token and no source can replace it.
+    unauthorized: bool,
     backoff: Backoff,
+    /// The token to send and when to refresh it; refusals of the token are decided here.
+    pub(crate) credentials: Credentials,
 }
 
 impl Reconnect {
@@ -17,7 +27,18 @@ impl Reconnect {
     pub(crate) fn new(options: &ProviderOptions) -> Self {
         Reconnect {
             should_connect: options.connect,
+            unauthorized: false,
             backoff: Backoff::new(options.initial_backoff, options.max_backoff),
+            credentials: Credentials::new(options),
+        }
+    }
+
+    /// The status to report while no socket is being opened.
+    pub(crate) fn idle_status(&self) -> Status {
+        if self.unauthorized {
+            Status::Unauthorized
+        } else {
+            Status::Disconnected
         }
     }
 
@@ -30,16 +51,24 @@ impl Reconnect {
     /// out of a refusal.
     pub(crate) fn enable(&mut self) {
         self.should_connect = true;
+        self.unauthorized = false;
     }
 
     /// [`WebsocketProvider::disconnect`](crate::WebsocketProvider::disconnect).
     pub(crate) fn disable(&mut self) {
         self.should_connect = false;
+        self.unauthorized = false;
     }
 
     /// The server closed the socket with `code`. Returns whether that was a refusal, after
     /// which the provider stops reconnecting until `connect()`.
+    ///
+    /// 4401 (token expired) is a refusal only without a token source; with one, the next
+    /// attempt fetches a fresh token first.
     pub(crate) fn closed_by_server(&mut self, url: &str, code: u16, reason: &str) -> bool {
+        if code == TOKEN_EXPIRED {
+            return self.token_refused(url, &format!("close code {code} ({reason})"));
+        }
         if !is_refusal(code) {
             return false;
         }
@@ -48,6 +77,40 @@ impl Reconnect {
             "the server refused the connection; not reconnecting until connect()"
         );
         self.should_connect = false;
+        true
+    }
+
+    /// The server answered the upgrade with HTTP `status` instead of switching protocols.
+    /// Returns whether the provider stops reconnecting until `connect()`: only for 401 or 403
+    /// without a token source. Other statuses (429, 503: full) are retried after the backoff.
+    /// (Browsers cannot see the status: see `failed_before_open`.)
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn upgrade_refused(&mut self, url: &str, status: u16) -> bool {
+        match status {
+            401 | 403 => self.token_refused(url, &format!("HTTP {status} at upgrade")),
+            _ => false,
+        }
+    }
+
+    /// A socket closed before it opened (browser). Browsers hide why (a refused upgrade and an
+    /// unreachable server look the same), so with a token source the token is refreshed before
+    /// the next attempt, in case it was the token.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn failed_before_open(&mut self) {
+        self.credentials.refused();
+    }
+
+    fn token_refused(&mut self, url: &str, what: &str) -> bool {
+        if self.credentials.refused() {
+            tracing::info!(%url, %what, "the server refused the token; fetching a fresh one");
+            return false;
+        }
+        tracing::warn!(
+            %url, %what,
+            "the server refused the token and there is no token source; not reconnecting until connect()"
+        );
+        self.should_connect = false;
+        self.unauthorized = true;
         true
     }
 
@@ -99,5 +162,71 @@ mod tests {
         assert!(!reconnect.should_connect());
         reconnect.enable();
         assert!(reconnect.should_connect());
+    }
+
+    fn with_source() -> ProviderOptions {
+        ProviderOptions {
+            token: Some("old".into()),
+            token_source: Some(crate::TokenSource::new(|| async { Ok("new".to_string()) })),
+            ..ProviderOptions::default()
+        }
+    }
+
+    #[test]
+    fn an_expired_token_with_a_source_reconnects_with_a_fresh_one() {
+        let mut reconnect = Reconnect::new(&with_source());
+        assert!(!reconnect.closed_by_server("ws://x/r", 4401, "token expired"));
+        assert!(reconnect.should_connect());
+        assert!(reconnect.credentials.refresh_due().is_some());
+        assert_eq!(reconnect.idle_status(), Status::Disconnected);
+    }
+
+    #[test]
+    fn an_expired_token_without_a_source_stops_as_unauthorized_until_connect() {
+        let options = ProviderOptions {
+            token: Some("old".into()),
+            ..ProviderOptions::default()
+        };
+        let mut reconnect = Reconnect::new(&options);
+        assert!(reconnect.closed_by_server("ws://x/r", 4401, "token expired"));
+        assert!(!reconnect.should_connect());
+        assert_eq!(reconnect.idle_status(), Status::Unauthorized);
+        reconnect.enable();
+        assert!(reconnect.should_connect());
+        assert_eq!(reconnect.idle_status(), Status::Disconnected);
+    }
+
+    #[test]
+    fn other_refusals_stop_without_being_unauthorized() {
+        let mut reconnect = Reconnect::new(&with_source());
+        assert!(reconnect.closed_by_server("ws://x/r", 4403, "gone"));
+        assert_eq!(reconnect.idle_status(), Status::Disconnected);
+        assert!(
+            reconnect.credentials.refresh_due().is_none(),
+            "only the token's refusal refreshes it"
+        );
+    }
+
+    #[test]
+    fn http_401_and_403_at_upgrade_refresh_the_token_or_stop() {
+        for status in [401, 403] {
+            let mut reconnect = Reconnect::new(&with_source());
+            assert!(!reconnect.upgrade_refused("ws://x/r", status));
+            assert!(reconnect.credentials.refresh_due().is_some(), "{status}");
+
+            let mut reconnect = Reconnect::new(&ProviderOptions::default());
+            assert!(reconnect.upgrade_refused("ws://x/r", status));
+            assert_eq!(reconnect.idle_status(), Status::Unauthorized, "{status}");
+        }
+    }
+
+    #[test]
+    fn a_full_server_at_upgrade_is_retried_with_the_same_token() {
+        for status in [429, 503] {
+            let mut reconnect = Reconnect::new(&with_source());
+            assert!(!reconnect.upgrade_refused("ws://x/r", status));
+            assert!(reconnect.should_connect());
+            assert!(reconnect.credentials.refresh_due().is_none(), "{status}");
+        }
     }
 }

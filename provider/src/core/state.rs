@@ -13,16 +13,26 @@ use crate::status::Status;
 /// The session and the watches the handle reads, shared between the handle and the task.
 pub(crate) struct ProviderState {
     pub(crate) doc: Doc,
+    /// The socket URL as logged and shown: a `token` parameter's value reads `redacted`.
     pub(crate) url: String,
+    /// The socket URL the transport connects to.
+    pub(crate) socket_url: String,
     session: Mutex<SyncSession>,
     status: watch::Sender<Status>,
     synced: watch::Sender<bool>,
     awareness: watch::Sender<()>,
+    permission_denied: watch::Sender<Option<String>>,
 }
 
 impl ProviderState {
     /// The state of a provider that connects at once when `connect` is set.
-    pub(crate) fn new(doc: Doc, url: String, session: SyncSession, connect: bool) -> Self {
+    pub(crate) fn new(
+        doc: Doc,
+        socket_url: String,
+        url: String,
+        session: SyncSession,
+        connect: bool,
+    ) -> Self {
         let initial_status = if connect {
             Status::Connecting
         } else {
@@ -31,10 +41,12 @@ impl ProviderState {
         ProviderState {
             doc,
             url,
+            socket_url,
             session: Mutex::new(session),
             status: watch::Sender::new(initial_status),
             synced: watch::Sender::new(false),
             awareness: watch::Sender::new(()),
+            permission_denied: watch::Sender::new(None),
         }
     }
 
@@ -99,6 +111,14 @@ impl ProviderState {
         self.awareness.send_modify(|_| {});
     }
 
+    pub(crate) fn permission_denied(&self) -> Option<String> {
+        self.permission_denied.borrow().clone()
+    }
+
+    pub(crate) fn permission_denied_changes(&self) -> watch::Receiver<Option<String>> {
+        self.permission_denied.subscribe()
+    }
+
     /// Every known non-null awareness state by client id.
     pub(crate) fn awareness_states(&self) -> BTreeMap<u64, String> {
         self.session()
@@ -121,6 +141,7 @@ impl ProviderState {
                 SessionEvent::AwarenessChanged { .. } => self.notify_awareness(),
                 SessionEvent::PermissionDenied { reason } => {
                     tracing::warn!(url = %self.url, %reason, "permission denied");
+                    self.permission_denied.send_replace(Some(reason));
                 }
                 // Each transport replaces the socket itself, where it handles `tick`.
                 SessionEvent::ConnectionStale => {}

@@ -5,6 +5,8 @@ use std::time::Duration;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::{header, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error, Message};
@@ -17,6 +19,46 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub(crate) type SocketSink = SplitSink<Socket, Message>;
 pub(crate) type SocketStream = SplitStream<Socket>;
+
+/// How an upgrade request ended without a socket.
+pub(crate) enum ConnectError {
+    /// The server answered with this HTTP status instead of switching protocols.
+    Refused {
+        /// The status, e.g. 401.
+        status: u16,
+        /// The response body (ycord's JSON error), for the log.
+        body: String,
+    },
+    /// Anything else: unreachable, not a WebSocket server, a bad token header.
+    Failed(String),
+}
+
+/// Opens a socket to `url`, sending `token` as `Authorization: Bearer <token>`.
+pub(crate) async fn connect(url: &str, token: Option<&str>) -> Result<Socket, ConnectError> {
+    let mut request = url
+        .into_client_request()
+        .map_err(|err| ConnectError::Failed(err.to_string()))?;
+    if let Some(token) = token {
+        // The error would quote the value: say what is wrong without the token.
+        let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+            ConnectError::Failed("the token is not a valid HTTP header value".into())
+        })?;
+        request.headers_mut().insert(header::AUTHORIZATION, value);
+    }
+    match tokio_tungstenite::connect_async_with_config(request, None, true).await {
+        Ok((socket, _response)) => Ok(socket),
+        Err(Error::Http(response)) => Err(ConnectError::Refused {
+            status: response.status().as_u16(),
+            body: response
+                .body()
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default()
+                .into_owned(),
+        }),
+        Err(err) => Err(ConnectError::Failed(err.to_string())),
+    }
+}
 
 /// Sends each frame as one binary message.
 pub(crate) async fn send_all(

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::socket::{close, send_all, Socket};
+use super::socket::{close, connect, send_all, ConnectError, Socket};
 use super::SessionClock;
 use crate::core::{Command, Launch, LocalUpdates, ProviderState, Reconnect, Registration};
 use crate::session::SessionEvent;
@@ -20,6 +20,8 @@ use crate::status::Status;
 enum Opening {
     Opened(Box<Socket>),
     Failed(String),
+    /// The server answered the upgrade with this HTTP status.
+    Refused(u16),
     Disconnected(oneshot::Sender<()>),
     Shutdown,
 }
@@ -67,7 +69,7 @@ impl Worker {
         }
         loop {
             if !self.reconnect.should_connect() {
-                self.state.set_status(Status::Disconnected);
+                self.state.set_status(self.reconnect.idle_status());
                 if !self.wait_for_connect().await {
                     return;
                 }
@@ -80,6 +82,15 @@ impl Worker {
                     tracing::debug!(url = %self.state.url, %reason, "connection failed");
                     self.state.set_status(Status::Disconnected);
                     if !self.wait_before_reconnect().await {
+                        return;
+                    }
+                    continue;
+                }
+                Opening::Refused(status) => {
+                    self.state.set_status(Status::Disconnected);
+                    if !self.reconnect.upgrade_refused(&self.state.url, status)
+                        && !self.wait_before_reconnect().await
+                    {
                         return;
                     }
                     continue;
@@ -103,7 +114,8 @@ impl Worker {
                         return;
                     }
                 }
-                SocketEnd::Refused => self.reconnect.disable(),
+                // `Reconnect` stopped connecting when it saw the close code.
+                SocketEnd::Refused => {}
                 SocketEnd::Disconnected(done) => {
                     self.reconnect.disable();
                     let _ = done.send(());
@@ -166,27 +178,34 @@ impl Worker {
         }
     }
 
+    /// Fetches a fresh token first when the credentials say so, then opens a socket; both
+    /// within the connect timeout, and both cut short by a disconnect.
     async fn open_socket(&mut self) -> Opening {
-        let connect = tokio::time::timeout(
-            self.connect_timeout,
-            tokio_tungstenite::connect_async_with_config(self.state.url.as_str(), None, true),
-        );
-        tokio::pin!(connect);
-        loop {
-            tokio::select! {
-                result = &mut connect => {
-                    return match result {
-                        Ok(Ok((socket, _response))) => Opening::Opened(Box::new(socket)),
-                        Ok(Err(err)) => Opening::Failed(err.to_string()),
-                        Err(_elapsed) => Opening::Failed("connection attempt timed out".into()),
-                    }
-                }
-                command = self.commands.recv() => match command {
-                    Some(Command::Disconnect(done)) => return Opening::Disconnected(done),
-                    Some(Command::Shutdown) | None => return Opening::Shutdown,
-                    Some(Command::Connect | Command::LocalUpdate(_) | Command::LocalAwareness) => {}
-                },
+        let deadline = Instant::now() + self.connect_timeout;
+        if let Some(source) = self.reconnect.credentials.refresh_due() {
+            let fetch = tokio::time::timeout_at(deadline, source.fetch());
+            let answer = match until_stopped(&mut self.commands, fetch).await {
+                Ok(Ok(answer)) => answer,
+                Ok(Err(_elapsed)) => return Opening::Failed("the token source timed out".into()),
+                Err(stopped) => return stopped,
+            };
+            if let Err(err) = self.reconnect.credentials.refreshed(answer) {
+                tracing::warn!(url = %self.state.url, %err, "no fresh token");
+                return Opening::Failed(err.to_string());
             }
+        }
+        let token = self.reconnect.credentials.token().map(str::to_owned);
+        let attempt =
+            tokio::time::timeout_at(deadline, connect(&self.state.socket_url, token.as_deref()));
+        match until_stopped(&mut self.commands, attempt).await {
+            Ok(Ok(Ok(socket))) => Opening::Opened(Box::new(socket)),
+            Ok(Ok(Err(ConnectError::Refused { status, body }))) => {
+                tracing::debug!(url = %self.state.url, status, %body, "upgrade refused");
+                Opening::Refused(status)
+            }
+            Ok(Ok(Err(ConnectError::Failed(reason)))) => Opening::Failed(reason),
+            Ok(Err(_elapsed)) => Opening::Failed("connection attempt timed out".into()),
+            Err(stopped) => stopped,
         }
     }
 
@@ -312,5 +331,25 @@ impl Worker {
     fn ping_due(&self) -> Instant {
         let last = self.state.session().last_received().unwrap_or(0);
         self.clock.instant_at(last) + self.liveness_timeout / 2
+    }
+}
+
+/// Runs `work` until it ends, unless a disconnect or shutdown comes first (`Err` with that
+/// ending). Other commands meanwhile are dropped: edits travel in the step1/step2 exchange of
+/// the connection being opened.
+async fn until_stopped<T>(
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, Opening> {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            done = &mut work => return Ok(done),
+            command = commands.recv() => match command {
+                Some(Command::Disconnect(done)) => return Err(Opening::Disconnected(done)),
+                Some(Command::Shutdown) | None => return Err(Opening::Shutdown),
+                Some(Command::Connect | Command::LocalUpdate(_) | Command::LocalAwareness) => {}
+            },
+        }
     }
 }

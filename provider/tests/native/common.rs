@@ -111,3 +111,69 @@ pub async fn closing_server(
     });
     (url, accepts)
 }
+
+/// The HS256 secret of [`start_auth_server`] (at least 32 bytes, as the server requires).
+pub const SECRET: &[u8] = b"provider-tests-secret-of-at-least-32-bytes";
+
+/// The real ycord server on a free port, requiring tokens signed with [`SECRET`].
+pub async fn start_auth_server() -> ycord_server::Server {
+    ycord_server::Server::bind(ycord_server::Config {
+        port: 0,
+        auth: Some(ycord_server::auth::AuthConfig::with_secret(SECRET)),
+        ..ycord_server::Config::default()
+    })
+    .await
+    .expect("bind the auth-enabled server to an ephemeral port")
+}
+
+/// A token for `room` signed with [`SECRET`], valid for `ttl`.
+pub fn mint(room: &str, access: ycord_server::auth::Access, ttl: Duration) -> String {
+    let claims = ycord_server::auth::Claims::new(room, access, ttl);
+    ycord_server::auth::mint_hs256(SECRET, &claims)
+}
+
+/// A read-write token for `room`, valid for an hour.
+pub fn rw_token(room: &str) -> String {
+    mint(
+        room,
+        ycord_server::auth::Access::ReadWrite,
+        Duration::from_secs(3600),
+    )
+}
+
+/// A provider like [`provider`] that connects with `options`.
+pub fn provider_with(url: &str, room: &str, options: ProviderOptions) -> WebsocketProvider {
+    let doc = new_doc();
+    doc.get_or_insert_text("text");
+    doc.get_or_insert_map("map");
+    doc.get_or_insert_array("array");
+    WebsocketProvider::new(url, room, doc, options)
+}
+
+/// A token source answering with `token()` each time, and a receiver counting its calls.
+pub fn counting_source(
+    token: impl Fn() -> String + Send + Sync + 'static,
+) -> (ycord_provider::TokenSource, watch::Receiver<u32>) {
+    let (calls, counted) = watch::channel(0u32);
+    let token = std::sync::Arc::new(token);
+    let source = ycord_provider::TokenSource::new(move || {
+        calls.send_modify(|n| *n += 1);
+        let token = token.clone();
+        async move { Ok(token()) }
+    });
+    (source, counted)
+}
+
+/// Inserts `content` at the end of text `text` in one transaction.
+pub fn append(doc: &Doc, content: &str) {
+    use yrs::Text;
+    let text = doc.get_or_insert_text("text");
+    let mut txn = doc.transact_mut();
+    let end = text.len(&txn);
+    text.insert(&mut txn, end, content);
+}
+
+/// Text `text` of `doc`.
+pub fn text_of(doc: &Doc) -> String {
+    doc.get_or_insert_text("text").get_string(&doc.transact())
+}

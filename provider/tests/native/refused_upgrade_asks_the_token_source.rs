@@ -1,0 +1,92 @@
+//! An upgrade refused with HTTP 401 (bad token) or 403 (a token for another room) makes the
+//! provider ask its token source and connect with the fresh token; without a source it stops
+//! and reports [`Status::Unauthorized`].
+
+use std::time::Duration;
+
+use crate::common::{
+    counting_source, provider_with, rw_token, start_auth_server, synced, unique_room, until,
+};
+use ycord_provider::{ProviderOptions, Status};
+use ycord_server::auth::{mint_hs256, Access, Claims};
+
+/// A token the server cannot verify: signed with another secret.
+fn forged_token(room: &str) -> String {
+    let claims = Claims::new(room, Access::ReadWrite, Duration::from_secs(3600));
+    mint_hs256(b"not-the-server-secret-but-32-bytes-long", &claims)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_refused_with_401_is_replaced_from_the_source() {
+    let server = start_auth_server().await;
+    let room = unique_room("refused-401");
+    let source_room = room.clone();
+    let (source, calls) = counting_source(move || rw_token(&source_room));
+    let a = provider_with(
+        &server.ws_url(),
+        &room,
+        ProviderOptions {
+            token: Some(forged_token(&room)),
+            token_source: Some(source),
+            ..ProviderOptions::default()
+        },
+    );
+    synced(&a).await;
+    assert_eq!(*calls.borrow(), 1, "one refusal, one fresh token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_for_another_room_refused_with_403_is_replaced_from_the_source() {
+    let server = start_auth_server().await;
+    let room = unique_room("refused-403");
+    let source_room = room.clone();
+    let (source, calls) = counting_source(move || rw_token(&source_room));
+    let a = provider_with(
+        &server.ws_url(),
+        &room,
+        ProviderOptions {
+            token: Some(rw_token("some-other-room")),
+            token_source: Some(source),
+            ..ProviderOptions::default()
+        },
+    );
+    synced(&a).await;
+    assert_eq!(*calls.borrow(), 1, "one refusal, one fresh token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_token_the_first_connection_waits_for_the_source() {
+    let server = start_auth_server().await;
+    let room = unique_room("source-only");
+    let source_room = room.clone();
+    let (source, calls) = counting_source(move || rw_token(&source_room));
+    let a = provider_with(
+        &server.ws_url(),
+        &room,
+        ProviderOptions {
+            token_source: Some(source),
+            ..ProviderOptions::default()
+        },
+    );
+    synced(&a).await;
+    assert_eq!(*calls.borrow(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_without_a_source_stops_as_unauthorized() {
+    let server = start_auth_server().await;
+    let room = unique_room("refused-no-source");
+    let a = provider_with(
+        &server.ws_url(),
+        &room,
+        ProviderOptions {
+            token: Some(forged_token(&room)),
+            ..ProviderOptions::default()
+        },
+    );
+    let mut status = [a.status_changes()];
+    until("the 401 is reported", &mut status, || {
+        a.status() == Status::Unauthorized
+    })
+    .await;
+}
