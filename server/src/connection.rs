@@ -12,9 +12,11 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
+use crate::auth::read_only::ReadOnlyFilter;
 use crate::close::CloseReason;
 use crate::conn_id::ConnId;
 use crate::fragment::binary_frames;
+use crate::gate::Admitted;
 use crate::room_command::{Peer, RoomCommand};
 use crate::rooms::Rooms;
 use crate::upgrade::Socket;
@@ -34,16 +36,30 @@ const MAX_BATCH: usize = 256;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
+/// Who is connected and what they may do.
+#[derive(Debug, Clone)]
+pub(crate) struct Client {
+    pub(crate) admitted: Admitted,
+    /// Whether a read-only client's awareness reaches the room.
+    pub(crate) relay_read_only_awareness: bool,
+}
+
 /// Serves one upgraded socket on room `room` until either side ends it.
 pub(crate) async fn serve(
     mut socket: Socket,
     room: String,
+    client: Client,
     rooms: Arc<Rooms>,
     limits: ConnectionLimits,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let _counted = rooms.track_connection();
     let conn: ConnId = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    let sub = client.admitted.sub.as_deref().unwrap_or("");
+    let mut read_only = (!client.admitted.access.can_write())
+        .then(|| ReadOnlyFilter::new(client.relay_read_only_awareness));
+    let expiry = expiry_timer(client.admitted.expires_at);
+    tokio::pin!(expiry);
     let (outbox, mut outgoing) = mpsc::channel::<Bytes>(limits.send_queue);
     let (close_tx, mut closed_by_room) = oneshot::channel::<CloseReason>();
 
@@ -62,7 +78,13 @@ pub(crate) async fn serve(
             Err(mpsc::error::SendError(command)) => join = command,
         }
     };
-    tracing::debug!(room = %room, conn, "connection joined");
+    tracing::debug!(
+        room = %room,
+        conn,
+        sub,
+        access = client.admitted.access.as_str(),
+        "connection joined"
+    );
 
     let mut ping = tokio::time::interval_at(
         tokio::time::Instant::now() + limits.ping_interval,
@@ -78,6 +100,7 @@ pub(crate) async fn serve(
                 break reason.ok();
             }
             _ = shutdown.changed() => break Some(CloseReason::ServerShutdown),
+            () = &mut expiry => break Some(CloseReason::TokenExpired),
             frame = outgoing.recv() => {
                 let Some(frame) = frame else {
                     is_room_decision = true;
@@ -91,8 +114,22 @@ pub(crate) async fn serve(
                 None => break None,
                 Some(Err(err)) => break read_error(&err, &limits),
                 Some(Ok(Message::Binary(frame))) => {
-                    if handle.commands.send(RoomCommand::Frame { conn, frame }).await.is_err() {
-                        break None;
+                    let frame = match &mut read_only {
+                        None => Some(frame),
+                        Some(filter) => {
+                            let filtered = filter.filter(frame);
+                            if let Some(reply) = filtered.reply {
+                                if write_batch(&mut socket, reply, &mut outgoing, &limits).await.is_err() {
+                                    break None;
+                                }
+                            }
+                            filtered.forward
+                        }
+                    };
+                    if let Some(frame) = frame {
+                        if handle.commands.send(RoomCommand::Frame { conn, frame }).await.is_err() {
+                            break None;
+                        }
                     }
                 }
                 Some(Ok(Message::Text(_))) => {
@@ -123,6 +160,9 @@ pub(crate) async fn serve(
         if !is_room_decision && !matches!(reason, CloseReason::ServerShutdown) {
             reason.log(&room, conn);
         }
+        if matches!(reason, CloseReason::TokenExpired) {
+            tracing::info!(room = %room, conn, sub, "token expired: connection closed with 4401");
+        }
         let close = Message::Close(Some(CloseFrame {
             code: CloseCode::from(reason.code()),
             reason: reason.text().into(),
@@ -131,6 +171,20 @@ pub(crate) async fn serve(
     }
     let _ = tokio::time::timeout(limits.write_timeout, SinkExt::close(&mut socket)).await;
     tracing::debug!(room = %room, conn, "connection ended");
+}
+
+/// Resolves when a token that expires at `expires_at` (seconds since the Unix epoch) has
+/// expired; never without one.
+async fn expiry_timer(expires_at: Option<u64>) {
+    match expires_at {
+        Some(exp) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            tokio::time::sleep(Duration::from_secs(exp).saturating_sub(now)).await;
+        }
+        None => std::future::pending().await,
+    }
 }
 
 /// Writes `first` and whatever else is already queued, then flushes once.

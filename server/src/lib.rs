@@ -27,29 +27,33 @@
 #![warn(missing_docs)]
 
 mod api;
+pub mod auth;
 mod close;
 mod commit;
 mod config;
 mod conn_id;
 mod connection;
 mod fragment;
+mod gate;
 mod health;
 mod json;
 mod load;
 mod metrics;
 mod presence;
+mod refusal;
 mod room;
 mod room_command;
 mod room_stats;
 mod room_task;
 mod rooms;
+mod routes;
 mod server;
 mod storage;
 mod upgrade;
 mod writers;
 
 pub use close::CloseReason;
-pub use config::{Compaction, Config, Durability, Storage};
+pub use config::{Compaction, Config, Durability, MetricsAccess, Storage};
 pub use metrics::Metrics;
 pub use room_stats::RoomStats;
 pub use server::{Server, StartError};

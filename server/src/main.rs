@@ -5,13 +5,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Parser, ValueEnum};
-use ycord_server::{Compaction, Config, Durability, Server, Storage};
+use clap::{Parser, Subcommand, ValueEnum};
+use ycord_server::auth::{Access, AuthConfig, Claims, PublicKey, Secret};
+use ycord_server::{Compaction, Config, Durability, MetricsAccess, Server, Storage};
 
 /// A Yjs relay server, a drop-in for the Node y-websocket server.
 #[derive(Debug, Parser)]
 #[command(name = "ycord", version, about)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on.
     #[arg(long, env = "HOST", default_value_t = Config::default().host)]
     host: IpAddr,
@@ -57,6 +60,107 @@ struct Args {
     /// the relay on the same port.
     #[arg(long, env = "YCORD_STATIC_DIR")]
     static_dir: Option<PathBuf>,
+    /// Require tokens signed with this HS256 secret (a file of at least 32 bytes; a trailing
+    /// newline is ignored). `YCORD_AUTH_SECRET` gives the secret itself instead.
+    #[arg(long, env = "YCORD_AUTH_SECRET_FILE")]
+    auth_secret_file: Option<PathBuf>,
+    /// Require tokens signed for this EdDSA or ES256 public key (PEM; the token's `kid` is the
+    /// file name without extension). Repeatable.
+    #[arg(long)]
+    auth_public_key: Vec<PathBuf>,
+    /// Accept only tokens whose `aud` names this audience.
+    #[arg(long, env = "YCORD_AUTH_AUDIENCE")]
+    auth_audience: Option<String>,
+    /// Seconds of clock skew tolerated on a token's `exp` and `nbf`.
+    #[arg(long, default_value_t = 0)]
+    auth_leeway: u64,
+    /// Do not relay the awareness (cursors, names) of read-only connections.
+    #[arg(long)]
+    drop_read_only_awareness: bool,
+    /// Who may read /metrics: `loopback` clients, holders of an `admin` token, or anyone (`open`).
+    #[arg(long, value_enum, default_value_t = MetricsAccessArg::Loopback)]
+    metrics_access: MetricsAccessArg,
+    /// Serve GET /dev/token?room=R&access=rw|ro, minting tokens for anyone who asks. For
+    /// demos on your own machine only, never on a server others can reach.
+    #[arg(long)]
+    dev_token_endpoint: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a token signed with the HS256 secret (for development and tests).
+    Token {
+        /// The room, or a prefix ending in `*` (`team-a/*`); `*` alone is an admin token.
+        #[arg(long)]
+        room: String,
+        /// `rw` (read and write) or `ro` (read only).
+        #[arg(long, value_enum, default_value_t = AccessArg::Rw)]
+        access: AccessArg,
+        /// How long the token is valid: `90s`, `30m`, `1h`, `7d`.
+        #[arg(long, default_value = "1h", value_parser = parse_ttl)]
+        ttl: Duration,
+        /// Who holds it (shown in logs and the room's connection list).
+        #[arg(long)]
+        sub: Option<String>,
+        /// The audience (`aud`).
+        #[arg(long)]
+        aud: Option<String>,
+        /// The secret file; `YCORD_AUTH_SECRET` gives the secret itself instead.
+        #[arg(long, env = "YCORD_AUTH_SECRET_FILE")]
+        secret_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AccessArg {
+    Rw,
+    Ro,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MetricsAccessArg {
+    Loopback,
+    Admin,
+    Open,
+}
+
+/// `90s`, `30m`, `1h`, `7d`, or plain seconds.
+fn parse_ttl(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 90s, 30m, 1h or 7d"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{text:?}: the unit is s, m, h or d")),
+    };
+    if number == 0 {
+        return Err("a token must live at least one second".into());
+    }
+    Ok(Duration::from_secs(number.saturating_mul(seconds)))
+}
+
+/// The HS256 secret from `YCORD_AUTH_SECRET` or a file.
+fn read_secret(file: Option<&PathBuf>) -> anyhow::Result<Option<Secret>> {
+    if let Some(path) = file {
+        return Ok(Some(Secret::from_file(path)?));
+    }
+    match std::env::var_os("YCORD_AUTH_SECRET") {
+        Some(secret) => {
+            let secret = secret
+                .into_string()
+                .map_err(|_| anyhow::anyhow!("YCORD_AUTH_SECRET is not valid UTF-8"))?;
+            Ok(Some(Secret::checked(secret.into_bytes())?))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Milliseconds between commits with `--durability batched` unless told otherwise (the
@@ -100,8 +204,34 @@ impl Args {
                 max_bytes: self.compact_after_bytes,
             },
             static_dir: self.static_dir.clone(),
+            auth: self.auth()?,
+            metrics_access: match self.metrics_access {
+                MetricsAccessArg::Loopback => MetricsAccess::Loopback,
+                MetricsAccessArg::Admin => MetricsAccess::AdminToken,
+                MetricsAccessArg::Open => MetricsAccess::Open,
+            },
+            dev_token_endpoint: self.dev_token_endpoint,
             ..Config::default()
         })
+    }
+
+    fn auth(&self) -> anyhow::Result<Option<AuthConfig>> {
+        let secret = read_secret(self.auth_secret_file.as_ref())?;
+        let public_keys = self
+            .auth_public_key
+            .iter()
+            .map(|path| PublicKey::from_file(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        if secret.is_none() && public_keys.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(AuthConfig {
+            secret,
+            public_keys,
+            audience: self.auth_audience.clone(),
+            leeway: Duration::from_secs(self.auth_leeway),
+            relay_read_only_awareness: !self.drop_read_only_awareness,
+        }))
     }
 
     fn storage(&self) -> anyhow::Result<Storage> {
@@ -128,7 +258,37 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let args = Args::parse();
+    if let Some(Command::Token {
+        room,
+        access,
+        ttl,
+        sub,
+        aud,
+        secret_file,
+    }) = &args.command
+    {
+        let secret = read_secret(secret_file.as_ref())?
+            .context("no secret: pass --secret-file FILE or set YCORD_AUTH_SECRET")?;
+        let access = match access {
+            AccessArg::Rw => Access::ReadWrite,
+            AccessArg::Ro => Access::ReadOnly,
+        };
+        let mut claims = Claims::new(room.clone(), access, *ttl);
+        claims.sub = sub.clone();
+        claims.aud = aud.clone().map(ycord_server::auth::Audience::One);
+        println!(
+            "{}",
+            ycord_server::auth::mint_hs256(secret.as_bytes(), &claims)
+        );
+        return Ok(());
+    }
     let config = args.config()?;
+    if config.auth.is_none() {
+        tracing::warn!(
+            "running open: no --auth-secret-file, YCORD_AUTH_SECRET or --auth-public-key, so \
+             anyone who reaches this port can read, write and delete every room"
+        );
+    }
     let storage = config.storage.to_string();
     let server = Server::bind(config)
         .await
@@ -163,6 +323,18 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Args::command().debug_assert();
+    }
+
+    #[test]
+    fn token_lifetimes_read_with_their_units() {
+        assert_eq!(parse_ttl("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_ttl("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_ttl("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_ttl("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_ttl("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_ttl("1w").is_err());
+        assert!(parse_ttl("0s").is_err());
+        assert!(parse_ttl("h").is_err());
     }
 
     #[test]

@@ -13,6 +13,9 @@ use crate::room_stats::RoomStats;
 /// The label set of `ycord_connections_closed_total`: `reason` is [`CloseReason::label`].
 type CloseLabels = [(&'static str, &'static str); 1];
 
+/// The label set of `ycord_refusals_total`: `endpoint` (`websocket` or `api`) and `reason`.
+type RefusalLabels = [(&'static str, &'static str); 2];
+
 /// Process-wide counters, and the gauges (rooms, connections) the room registry reports.
 #[derive(Debug)]
 pub struct Metrics {
@@ -28,6 +31,7 @@ pub struct Metrics {
     quarantined: Counter,
     reloads: Counter,
     closes: Family<CloseLabels, Counter>,
+    refusals: Family<RefusalLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -45,6 +49,7 @@ impl Default for Metrics {
             quarantined: Counter::default(),
             reloads: Counter::default(),
             closes: Family::default(),
+            refusals: Family::default(),
         };
         let mut registry = Registry::default();
         // Counters are registered without `_total`: the encoder appends it to each sample.
@@ -108,6 +113,18 @@ impl Default for Metrics {
         for reason in CloseReason::every_kind() {
             let _ = metrics.closes.get_or_create(&[("reason", reason.label())]);
         }
+        registry.register(
+            "ycord_refusals",
+            "WebSocket upgrades and API requests refused before reaching a room, by reason",
+            metrics.refusals.clone(),
+        );
+        for endpoint in ["websocket", "api"] {
+            for reason in crate::gate::every_reason() {
+                let _ = metrics
+                    .refusals
+                    .get_or_create(&[("endpoint", endpoint), ("reason", reason)]);
+            }
+        }
         Metrics {
             registry,
             ..metrics
@@ -153,6 +170,19 @@ impl Metrics {
         self.closes
             .get_or_create(&[("reason", reason.label())])
             .inc();
+    }
+
+    pub(crate) fn refused(&self, endpoint: &'static str, reason: &'static str) {
+        self.refusals
+            .get_or_create(&[("endpoint", endpoint), ("reason", reason)])
+            .inc();
+    }
+
+    /// Requests refused so far at `endpoint` (`websocket` or `api`) for `reason`.
+    pub fn refusals(&self, endpoint: &'static str, reason: &'static str) -> u64 {
+        self.refusals
+            .get_or_create(&[("endpoint", endpoint), ("reason", reason)])
+            .get()
     }
 
     /// Room logs compacted so far.

@@ -1,29 +1,26 @@
 //! Binding, routing and shutdown.
 
-use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use warp::filters::path::Tail;
-use warp::{Filter, Reply};
 use ycord_persistence::DocStore;
 
-use crate::api::{Api, QuarantineQuery};
+use crate::api::Api;
+use crate::auth::Secret;
 use crate::commit::Committer;
 use crate::config::Config;
-use crate::connection::{self, ConnectionLimits};
-use crate::health;
+use crate::connection::ConnectionLimits;
+use crate::gate::Gate;
 use crate::metrics::Metrics;
 use crate::room_stats::RoomStats;
 use crate::room_task::{self, RoomContext};
 use crate::rooms::Rooms;
+use crate::routes::{self, RouteContext};
 use crate::storage;
-use crate::upgrade::{self, UpgradeRequest};
 
 /// A running server. Call [`Server::shutdown`] to stop it: it closes every socket with 1001 and
 /// waits until the store has committed everything. Dropping the server instead stops
@@ -45,23 +42,44 @@ pub enum StartError {
     /// The store could not be opened.
     #[error("cannot open the store: {0}")]
     Store(#[from] ycord_persistence::StoreError),
+    /// The settings contradict each other.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+/// The secret of the development token endpoint, when it is switched on.
+fn dev_token_secret(config: &Config) -> Result<Option<Secret>, StartError> {
+    if !config.dev_token_endpoint {
+        return Ok(None);
+    }
+    match config.auth.as_ref().and_then(|auth| auth.secret.clone()) {
+        Some(secret) => Ok(Some(secret)),
+        None => Err(StartError::Config(
+            "the development token endpoint mints with the HS256 secret: configure one".into(),
+        )),
+    }
 }
 
 impl Server {
     /// Opens the configured store, binds the listener and starts serving in the background.
     ///
     /// # Errors
-    /// When the store cannot be opened or the address cannot be bound.
+    /// When the store cannot be opened, the address cannot be bound, or the settings
+    /// contradict each other.
     pub async fn bind(config: Config) -> Result<Server, StartError> {
         let store = storage::open(&config.storage).await?;
-        Ok(Self::bind_with_store(config, store).await?)
+        Self::bind_with_store(config, store).await
     }
 
     /// Like [`Server::bind`], with a store the caller opened (`config.storage` is ignored).
     ///
     /// # Errors
-    /// When the address cannot be bound.
-    pub async fn bind_with_store(config: Config, store: Arc<dyn DocStore>) -> io::Result<Server> {
+    /// When the address cannot be bound, or the development token endpoint is on without an
+    /// HS256 secret.
+    pub async fn bind_with_store(
+        config: Config,
+        store: Arc<dyn DocStore>,
+    ) -> Result<Server, StartError> {
         let listener = listen(SocketAddr::new(config.host, config.port))?;
         let addr = listener.local_addr()?;
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -91,132 +109,27 @@ impl Server {
             write_timeout: config.write_timeout,
         };
 
-        let ws_rooms = Arc::clone(&rooms);
-        let websocket = upgrade::websocket().map(move |request: UpgradeRequest| {
-            // The room is the raw path after the leading '/', as the Node server does.
-            let path = request.path.as_str();
-            let room = path.strip_prefix('/').unwrap_or(path).to_owned();
-            let rooms = Arc::clone(&ws_rooms);
-            let limits = limits.clone();
-            let shutdown = shutdown_rx.clone();
-            request.accept(limits.max_message_size, move |socket| {
-                connection::serve(socket, room, rooms, limits, shutdown)
-            })
-        });
-
-        let health_rooms = Arc::clone(&rooms);
-        let health = warp::path!("health")
-            .and(warp::get())
-            .map(move || health::report(&health_rooms));
-        let metrics_rooms = Arc::clone(&rooms);
-        let api_metrics = Arc::clone(&metrics);
-        let metrics_route = warp::path!("metrics").and(warp::get()).map(move || {
-            warp::reply::with_header(
-                metrics.render(metrics_rooms.stats()),
-                "content-type",
-                Metrics::CONTENT_TYPE,
-            )
-        });
-
+        let gate = Gate::new(config.auth.as_ref(), Arc::clone(&metrics));
         let api = Api {
             rooms: Arc::clone(&rooms),
             store,
-            metrics: api_metrics,
+            metrics: Arc::clone(&metrics),
+            gate: gate.clone(),
+            max_body: config.max_message_size,
         };
-        let with_api = warp::any().map(move || api.clone());
-        let list = warp::path!("api" / "rooms")
-            .and(warp::get())
-            .and(with_api.clone())
-            .then(|api: Api| async move { api.list().await });
-        let get = warp::path("api")
-            .and(warp::path("rooms"))
-            .and(warp::path::tail())
-            .and(warp::get())
-            .and(warp::query::<HashMap<String, String>>())
-            .and(with_api.clone())
-            .then(
-                |tail: Tail, query: HashMap<String, String>, api: Api| async move {
-                    let as_json = query.get("format").is_some_and(|f| f == "json");
-                    api.get(tail.as_str(), as_json).await
-                },
-            );
-        let post = warp::path("api")
-            .and(warp::path("rooms"))
-            .and(warp::path::tail())
-            .and(warp::post())
-            .and(warp::body::content_length_limit(
-                config.max_message_size as u64,
-            ))
-            .and(warp::body::bytes())
-            .and(with_api.clone())
-            .and_then(|tail: Tail, body: Bytes, api: Api| async move {
-                match tail.as_str().strip_suffix("/update") {
-                    Some(room) => Ok(api.apply(room, body).await),
-                    None => Err(warp::reject::not_found()),
-                }
-            });
-        let delete = warp::path("api")
-            .and(warp::path("rooms"))
-            .and(warp::path::tail())
-            .and(warp::delete())
-            .and(with_api.clone())
-            .then(|tail: Tail, api: Api| async move { api.delete(tail.as_str()).await });
-        // The quarantine has its own prefix: room names may contain '/', so a suffix after
-        // the room could not be told apart from a room's name.
-        let quarantine_get = warp::path("api")
-            .and(warp::path("quarantine"))
-            .and(warp::path::tail())
-            .and(warp::get())
-            .and(warp::query::<QuarantineQuery>())
-            .and(with_api.clone())
-            .then(|tail: Tail, query: QuarantineQuery, api: Api| async move {
-                match query.seq {
-                    Some(seq) => api.quarantined_update(tail.as_str(), seq).await,
-                    None => api.quarantined(tail.as_str()).await,
-                }
-            });
-        let quarantine_delete = warp::path("api")
-            .and(warp::path("quarantine"))
-            .and(warp::path::tail())
-            .and(warp::delete())
-            .and(warp::query::<QuarantineQuery>())
-            .and(with_api)
-            .then(|tail: Tail, query: QuarantineQuery, api: Api| async move {
-                api.delete_quarantined(tail.as_str(), query.seq).await
-            });
-
-        // Last, so that the relay and the API take precedence over a file of the same name.
-        let files = match config.static_dir.clone() {
-            Some(dir) => warp::get()
-                .and(warp::fs::dir(dir))
-                .map(|file: warp::fs::File| file.into_response())
-                .boxed(),
-            None => warp::any()
-                .and_then(|| async { Err::<warp::reply::Response, _>(warp::reject::not_found()) })
-                .boxed(),
-        };
-        // Without this, a GET nothing answers gets warp's 400 about the missing upgrade header
-        // of the WebSocket route, which misleads whoever opened the URL in a browser.
-        let nothing_here = warp::get().map(|| {
-            warp::reply::with_status(
-                "not found: rooms are WebSocket URLs (ws://host:port/<room>)\n",
-                warp::http::StatusCode::NOT_FOUND,
-            )
-            .into_response()
+        let routes = routes::all(RouteContext {
+            rooms: Arc::clone(&rooms),
+            api,
+            gate,
+            metrics,
+            limits,
+            shutdown: shutdown_rx,
+            metrics_access: config.metrics_access,
+            dev_token_secret: dev_token_secret(&config)?,
+            static_dir: config.static_dir.clone(),
         });
 
         let mut stop = shutdown.subscribe();
-        let routes = websocket
-            .or(health)
-            .or(metrics_route)
-            .or(list)
-            .or(get)
-            .or(post)
-            .or(delete)
-            .or(quarantine_get)
-            .or(quarantine_delete)
-            .or(files)
-            .or(nothing_here);
         let task = tokio::spawn(
             warp::serve(routes)
                 .incoming(listener)

@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 use warp::filters::path::FullPath;
-use warp::http::{header, StatusCode};
+use warp::http::{header, HeaderMap, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
@@ -26,6 +26,10 @@ const READ_BUFFER: usize = 4 * 1024;
 pub(crate) struct UpgradeRequest {
     /// The request path, raw (not percent-decoded).
     pub(crate) path: FullPath,
+    /// The raw query string (empty without one).
+    pub(crate) query: String,
+    /// The request headers (token, subprotocols, origin).
+    pub(crate) headers: HeaderMap,
     key: String,
     on_upgrade: OnUpgrade,
 }
@@ -35,19 +39,29 @@ pub(crate) struct UpgradeRequest {
 pub(crate) fn websocket() -> impl Filter<Extract = (UpgradeRequest,), Error = Rejection> + Clone {
     warp::get()
         .and(warp::path::full())
+        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
+        .and(warp::header::headers_cloned())
         .and(warp::header::<String>("connection"))
         .and(warp::header::<String>("upgrade"))
         .and(warp::header::exact("sec-websocket-version", "13"))
         .and(warp::header::<String>("sec-websocket-key"))
         .and(warp::ext::get::<OnUpgrade>())
         .and_then(
-            |path: FullPath, connection: String, upgrade: String, key: String, on_upgrade| async move {
+            |path: FullPath,
+             query: String,
+             headers: HeaderMap,
+             connection: String,
+             upgrade: String,
+             key: String,
+             on_upgrade| async move {
                 let asks_upgrade = connection
                     .split(',')
                     .any(|token| token.trim().eq_ignore_ascii_case("upgrade"));
                 if asks_upgrade && upgrade.trim().eq_ignore_ascii_case("websocket") {
                     Ok(UpgradeRequest {
                         path,
+                        query,
+                        headers,
                         key,
                         on_upgrade,
                     })
@@ -60,8 +74,14 @@ pub(crate) fn websocket() -> impl Filter<Extract = (UpgradeRequest,), Error = Re
 
 impl UpgradeRequest {
     /// Answers `101 Switching Protocols` and, once the client has the answer, runs `serve` on
-    /// the socket (in a task of its own).
-    pub(crate) fn accept<F, Fut>(self, max_message_size: usize, serve: F) -> Response
+    /// the socket (in a task of its own). `subprotocol` is named in the answer: a browser that
+    /// offered subprotocols fails the connection unless the answer names one it offered.
+    pub(crate) fn accept<F, Fut>(
+        self,
+        max_message_size: usize,
+        subprotocol: Option<&'static str>,
+        serve: F,
+    ) -> Response
     where
         F: FnOnce(Socket) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
@@ -101,6 +121,12 @@ impl UpgradeRequest {
             header::SEC_WEBSOCKET_ACCEPT,
             header::HeaderValue::from_str(&accept).expect("base64 is a valid header value"),
         );
+        if let Some(protocol) = subprotocol {
+            headers.insert(
+                header::SEC_WEBSOCKET_PROTOCOL,
+                header::HeaderValue::from_static(protocol),
+            );
+        }
         response
     }
 }

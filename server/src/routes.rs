@@ -1,0 +1,328 @@
+//! The HTTP routes of one server: the WebSocket relay, `/health`, `/metrics`, the document
+//! API, the development token endpoint and static files. Every route that touches a room
+//! passes the [`Gate`] first.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::watch;
+use warp::filters::path::Tail;
+use warp::http::{HeaderMap, StatusCode};
+use warp::reply::Response;
+use warp::{Filter, Rejection, Reply};
+
+use crate::api::{Api, QuarantineQuery};
+use crate::auth::{self, source, Access, Claims, Secret};
+use crate::config::MetricsAccess;
+use crate::connection::{self, Client, ConnectionLimits};
+use crate::gate::{Gate, Need};
+use crate::health;
+use crate::metrics::Metrics;
+use crate::refusal::Refusal;
+use crate::rooms::Rooms;
+use crate::upgrade::{self, UpgradeRequest};
+
+/// What the routes share.
+pub(crate) struct RouteContext {
+    pub(crate) rooms: Arc<Rooms>,
+    pub(crate) api: Api,
+    pub(crate) gate: Gate,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) limits: ConnectionLimits,
+    pub(crate) shutdown: watch::Receiver<bool>,
+    pub(crate) metrics_access: MetricsAccess,
+    /// The secret the development token endpoint mints with; `None` leaves it out.
+    pub(crate) dev_token_secret: Option<Secret>,
+    pub(crate) static_dir: Option<PathBuf>,
+}
+
+/// Every route, in the order they are tried.
+pub(crate) fn all(
+    context: RouteContext,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
+    let RouteContext {
+        rooms,
+        api,
+        gate,
+        metrics,
+        limits,
+        shutdown,
+        metrics_access,
+        dev_token_secret,
+        static_dir,
+    } = context;
+
+    let ws_rooms = Arc::clone(&rooms);
+    let ws_gate = gate.clone();
+    let websocket = upgrade::websocket().map(move |request: UpgradeRequest| {
+        // The room is the raw path after the leading '/', as the Node server does; the query
+        // (which may carry the token) is not part of it.
+        let path = request.path.as_str();
+        let room = path.strip_prefix('/').unwrap_or(path).to_owned();
+        let admitted = match ws_gate.admit_upgrade(&room, &request.headers, &request.query) {
+            Ok(admitted) => admitted,
+            Err(refusal) => return refusal.into_response(),
+        };
+        let client = Client {
+            admitted,
+            relay_read_only_awareness: ws_gate.relay_read_only_awareness,
+        };
+        let subprotocol = source::offers_ycord(&request.headers).then_some(auth::SUBPROTOCOL);
+        let rooms = Arc::clone(&ws_rooms);
+        let limits = limits.clone();
+        let shutdown = shutdown.clone();
+        request.accept(limits.max_message_size, subprotocol, move |socket| {
+            connection::serve(socket, room, client, rooms, limits, shutdown)
+        })
+    });
+
+    let health_rooms = Arc::clone(&rooms);
+    let health = warp::path!("health")
+        .and(warp::get())
+        .map(move || health::report(&health_rooms).into_response());
+
+    let metrics_gate = gate.clone();
+    let metrics_route = warp::path!("metrics")
+        .and(warp::get())
+        .and(warp::addr::remote())
+        .and(warp::header::headers_cloned())
+        .map(move |remote: Option<SocketAddr>, headers: HeaderMap| {
+            if let Err(refusal) = metrics_allowed(metrics_access, &metrics_gate, remote, &headers) {
+                return refusal.into_response();
+            }
+            warp::reply::with_header(
+                metrics.render(rooms.stats()),
+                "content-type",
+                Metrics::CONTENT_TYPE,
+            )
+            .into_response()
+        });
+
+    let api_routes = api_routes(api);
+
+    let dev_token = warp::path!("dev" / "token")
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>())
+        .and_then(move |query: HashMap<String, String>| {
+            let secret = dev_token_secret.clone();
+            async move {
+                match secret {
+                    Some(secret) => Ok(dev_token(&secret, &query)),
+                    None => Err(warp::reject::not_found()),
+                }
+            }
+        });
+
+    // Last, so that the relay and the API take precedence over a file of the same name.
+    let files = match static_dir {
+        Some(dir) => warp::get()
+            .and(warp::fs::dir(dir))
+            .map(|file: warp::fs::File| file.into_response())
+            .boxed(),
+        None => warp::any()
+            .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })
+            .boxed(),
+    };
+    // Without this, a GET nothing answers gets warp's 400 about the missing upgrade header
+    // of the WebSocket route, which misleads whoever opened the URL in a browser.
+    let nothing_here = warp::get().map(|| {
+        warp::reply::with_status(
+            "not found: rooms are WebSocket URLs (ws://host:port/<room>)\n",
+            StatusCode::NOT_FOUND,
+        )
+        .into_response()
+    });
+
+    websocket
+        .or(health)
+        .unify()
+        .or(metrics_route)
+        .unify()
+        .or(api_routes)
+        .unify()
+        .or(dev_token)
+        .unify()
+        .or(files)
+        .unify()
+        .or(nothing_here)
+        .unify()
+}
+
+/// `/api/rooms…` and `/api/quarantine/…`, each behind the token it needs.
+fn api_routes(
+    api: Api,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
+    let max_body = api.max_body as u64;
+    let with_api = warp::any().map(move || api.clone());
+    let headers = warp::header::headers_cloned();
+    let list = warp::path!("api" / "rooms")
+        .and(warp::get())
+        .and(headers)
+        .and(with_api.clone())
+        .then(|headers: HeaderMap, api: Api| async move {
+            match api.allow(None, Need::Admin, &headers) {
+                Ok(()) => api.list().await,
+                Err(refused) => refused.into_response(),
+            }
+        });
+    let get = warp::path("api")
+        .and(warp::path("rooms"))
+        .and(warp::path::tail())
+        .and(warp::get())
+        .and(warp::query::<HashMap<String, String>>())
+        .and(headers)
+        .and(with_api.clone())
+        .then(
+            |tail: Tail, query: HashMap<String, String>, headers: HeaderMap, api: Api| async move {
+                let room = tail.as_str();
+                if let Err(refused) = api.allow(Some(room), Need::Read, &headers) {
+                    return refused.into_response();
+                }
+                let as_json = query.get("format").is_some_and(|f| f == "json");
+                api.get(room, as_json).await
+            },
+        );
+    let post = warp::path("api")
+        .and(warp::path("rooms"))
+        .and(warp::path::tail())
+        .and(warp::post())
+        .and(headers)
+        .and(warp::body::content_length_limit(max_body))
+        .and(warp::body::bytes())
+        .and(with_api.clone())
+        .and_then(
+            |tail: Tail, headers: HeaderMap, body: Bytes, api: Api| async move {
+                let Some(room) = tail.as_str().strip_suffix("/update") else {
+                    return Err(warp::reject::not_found());
+                };
+                Ok(match api.allow(Some(room), Need::Write, &headers) {
+                    Ok(()) => api.apply(room, body).await,
+                    Err(refused) => refused.into_response(),
+                })
+            },
+        );
+    let delete = warp::path("api")
+        .and(warp::path("rooms"))
+        .and(warp::path::tail())
+        .and(warp::delete())
+        .and(headers)
+        .and(with_api.clone())
+        .then(|tail: Tail, headers: HeaderMap, api: Api| async move {
+            let room = tail.as_str();
+            match api.allow(Some(room), Need::Write, &headers) {
+                Ok(()) => api.delete(room).await,
+                Err(refused) => refused.into_response(),
+            }
+        });
+    // The quarantine has its own prefix: room names may contain '/', so a suffix after
+    // the room could not be told apart from a room's name. Quarantined bytes are what some
+    // client sent into the room, so reading them needs write access to it, like deleting.
+    let quarantine_get = warp::path("api")
+        .and(warp::path("quarantine"))
+        .and(warp::path::tail())
+        .and(warp::get())
+        .and(warp::query::<QuarantineQuery>())
+        .and(headers)
+        .and(with_api.clone())
+        .then(
+            |tail: Tail, query: QuarantineQuery, headers: HeaderMap, api: Api| async move {
+                let room = tail.as_str();
+                if let Err(refused) = api.allow(Some(room), Need::Write, &headers) {
+                    return refused.into_response();
+                }
+                match query.seq {
+                    Some(seq) => api.quarantined_update(room, seq).await,
+                    None => api.quarantined(room).await,
+                }
+            },
+        );
+    let quarantine_delete = warp::path("api")
+        .and(warp::path("quarantine"))
+        .and(warp::path::tail())
+        .and(warp::delete())
+        .and(warp::query::<QuarantineQuery>())
+        .and(headers)
+        .and(with_api.clone())
+        .then(
+            |tail: Tail, query: QuarantineQuery, headers: HeaderMap, api: Api| async move {
+                let room = tail.as_str();
+                match api.allow(Some(room), Need::Write, &headers) {
+                    Ok(()) => api.delete_quarantined(room, query.seq).await,
+                    Err(refused) => refused.into_response(),
+                }
+            },
+        );
+    list.or(get)
+        .unify()
+        .or(post)
+        .unify()
+        .or(delete)
+        .unify()
+        .or(quarantine_get)
+        .unify()
+        .or(quarantine_delete)
+        .unify()
+}
+
+fn metrics_allowed(
+    access: MetricsAccess,
+    gate: &Gate,
+    remote: Option<SocketAddr>,
+    headers: &HeaderMap,
+) -> Result<(), Refusal> {
+    match access {
+        MetricsAccess::Open => Ok(()),
+        MetricsAccess::Loopback if remote.is_some_and(|addr| addr.ip().is_loopback()) => Ok(()),
+        MetricsAccess::Loopback => Err(gate.refuse(
+            "api",
+            "",
+            Refusal::new(
+                StatusCode::FORBIDDEN,
+                "metrics_loopback_only",
+                "/metrics is served to loopback clients only (--metrics-access)",
+            ),
+        )),
+        MetricsAccess::AdminToken if gate.is_open() => Err(gate.refuse(
+            "api",
+            "",
+            Refusal::new(
+                StatusCode::FORBIDDEN,
+                "admin_required",
+                "/metrics needs an admin token, and this server checks no tokens",
+            ),
+        )),
+        MetricsAccess::AdminToken => gate.admit_api(None, Need::Admin, headers).map(drop),
+    }
+}
+
+/// `GET /dev/token?room=R&access=rw|ro`: a token valid for an hour.
+fn dev_token(secret: &Secret, query: &HashMap<String, String>) -> Response {
+    let Some(room) = query.get("room").filter(|room| !room.is_empty()) else {
+        return Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "missing_room",
+            "say which room: ?room=R",
+        )
+        .into_response();
+    };
+    let access = match query.get("access").map(String::as_str) {
+        None | Some("rw") => Access::ReadWrite,
+        Some("ro") => Access::ReadOnly,
+        Some(_) => {
+            return Refusal::new(StatusCode::BAD_REQUEST, "bad_access", "access is rw or ro")
+                .into_response()
+        }
+    };
+    let mut claims = Claims::new(room.clone(), access, Duration::from_secs(3600));
+    claims.sub = query.get("sub").cloned();
+    warp::reply::with_header(
+        auth::mint_hs256(secret.as_bytes(), &claims),
+        "cache-control",
+        "no-store",
+    )
+    .into_response()
+}
