@@ -37,6 +37,7 @@ mod fragment;
 mod gate;
 mod health;
 mod json;
+mod limits;
 mod load;
 mod metrics;
 mod presence;
@@ -54,6 +55,7 @@ mod writers;
 
 pub use close::CloseReason;
 pub use config::{Compaction, Config, Durability, MetricsAccess, Storage};
+pub use limits::Limits;
 pub use metrics::Metrics;
 pub use room_stats::RoomStats;
 pub use server::{Server, StartError};
