@@ -6,6 +6,9 @@
 //! and what the room stores and relays is only ever bytes yjs and yrs read alike. Should yrs
 //! panic anyway, the panic is caught: the connection that caused it is closed and the room
 //! asks for its document to be rebuilt from the store ([`Effect::Reload`]).
+//!
+//! A frame whose updates would make the document larger than its limit is refused whole,
+//! before anything of it is applied (see [`document_size`]).
 
 use std::collections::HashMap;
 
@@ -20,9 +23,11 @@ use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
 
 use crate::close::CloseReason;
 use crate::conn_id::ConnId;
+use crate::limits::Limits;
 use crate::load::contained;
 use crate::presence::{Presence, Relay};
 use crate::writers::{ends, Writers};
+use document_size::{Admission, DocumentSize};
 
 /// What the room asks its adapter to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,11 +63,13 @@ pub struct Room {
     writers: Writers,
     /// Encoded step2 frames by the state vector they answer; valid until the doc changes.
     step2_cache: HashMap<Vec<u8>, Bytes>,
+    size: DocumentSize,
 }
 
 impl Room {
     /// A room around `doc` (see [`crate::load::rebuild_document`] and
-    /// [`crate::load::new_document`]).
+    /// [`crate::load::new_document`]), with the default document size limit
+    /// ([`Limits::max_document_size`]).
     pub fn new<C: Clock + 'static>(doc: Doc, clock: C) -> Self {
         Room {
             doc,
@@ -70,7 +77,18 @@ impl Room {
             connections: HashMap::new(),
             writers: Writers::default(),
             step2_cache: HashMap::new(),
+            size: DocumentSize::new(Limits::default().max_document_size),
         }
+    }
+
+    /// This room, refusing updates that would make its document (encoded as one v1 update)
+    /// larger than `limit` bytes. A document already larger when loaded stays readable; only
+    /// updates are refused.
+    // Until `Config` carries `Limits` and the room task passes its limit (issue 14).
+    #[allow(dead_code)]
+    pub fn with_max_document_size(mut self, limit: usize) -> Self {
+        self.size = DocumentSize::new(limit);
+        self
     }
 
     /// Swaps in a document rebuilt from the store after [`Effect::Reload`]; connections and
@@ -78,6 +96,7 @@ impl Room {
     pub fn replace_document(&mut self, doc: Doc) {
         self.doc = doc;
         self.step2_cache.clear();
+        self.size.forget();
     }
 
     /// The room's document.
@@ -137,6 +156,7 @@ impl Room {
             Err(err) => return self.reject(conn, CloseReason::from(&err)),
         };
         let mut updates = Vec::new();
+        let mut incoming = 0;
         for message in &messages {
             if let Message::Sync(sync) = message {
                 if let Some(bytes) = sync.update() {
@@ -144,7 +164,17 @@ impl Room {
                         Ok(update) => updates.push(update),
                         Err(reason) => return self.reject(conn, reason),
                     }
+                    incoming += bytes.len();
                 }
+            }
+        }
+        // The whole frame or none of it: a refusal after some of its updates were applied
+        // would leave the sender unsure what the room has.
+        if !updates.is_empty() {
+            if let Err(Rejected { reason, partial }) = self.admit_size(incoming) {
+                let mut effects = partial;
+                effects.extend(self.reject(conn, reason));
+                return effects;
             }
         }
         let is_single = messages.len() == 1;
@@ -165,7 +195,8 @@ impl Room {
                 }
                 Message::Sync(sync) => {
                     let update = updates.next().expect("validated above");
-                    match self.apply(update, Some(conn)) {
+                    let len = sync.update().map_or(0, <[u8]>::len);
+                    match self.apply(update, len, Some(conn)) {
                         Ok(Applied::Nothing) => {}
                         Ok(Applied::AsReceived) => {
                             let update = sync.update().unwrap_or_default();
@@ -227,7 +258,8 @@ impl Room {
             reason,
             partial: Vec::new(),
         })?;
-        Ok(match self.apply(decoded, None)? {
+        self.admit_size(update.len())?;
+        Ok(match self.apply(decoded, update.len(), None)? {
             Applied::Nothing => Vec::new(),
             Applied::AsReceived => {
                 let frame = Bytes::from(encode::sync_update(&update));
@@ -281,9 +313,44 @@ impl Room {
         Ok(frame)
     }
 
-    /// Applies a validated update from `writer` (`None`: the HTTP API); returns what of it
-    /// the document took, to be stored and relayed.
-    fn apply(&mut self, update: Update, writer: Option<ConnId>) -> Result<Applied, Rejected> {
+    /// Whether the document may take `incoming` more bytes of updates. Measuring the
+    /// document is where yrs re-reads parked structs, as in [`Room::step2_for`]: should it
+    /// panic, the room is reloaded.
+    fn admit_size(&mut self, incoming: usize) -> Result<(), Rejected> {
+        let doc = &self.doc;
+        let measure = || {
+            contained(|| {
+                let state = doc
+                    .transact()
+                    .encode_state_as_update_v1(&StateVector::default());
+                Ok(state.len())
+            })
+        };
+        match self.size.admit(incoming, measure) {
+            Ok(()) => Ok(()),
+            Err(Admission::TooLarge(too_large)) => Err(Rejected {
+                reason: CloseReason::DocumentTooLarge {
+                    limit: too_large.limit,
+                },
+                partial: Vec::new(),
+            }),
+            Err(Admission::Unmeasurable(panic)) => Err(Rejected {
+                reason: CloseReason::StorageUnavailable(panic),
+                partial: vec![Effect::Reload],
+            }),
+        }
+    }
+
+    /// Applies a validated update of `len` bytes from `writer` (`None`: the HTTP API);
+    /// returns what of it the document took, to be stored and relayed.
+    fn apply(
+        &mut self,
+        update: Update,
+        len: usize,
+        writer: Option<ConnId>,
+    ) -> Result<Applied, Rejected> {
+        // Counted whatever the outcome: the estimate only has to stay above the real size.
+        self.size.record(len);
         let (doc, writers) = (&self.doc, &self.writers);
         match contained(|| {
             Ok(Self::apply_to(
@@ -613,6 +680,106 @@ mod tests {
         assert!(!room.is_connected(1));
     }
 
+    /// A room holding "seed", limited to its current size plus `headroom` bytes, with
+    /// connections 1 and 2; and its limit.
+    fn room_with_headroom(headroom: usize) -> (Room, usize) {
+        let mut room = room();
+        room.join(1);
+        room.receive(
+            1,
+            encode::sync_update(&text_update(&Doc::new(), "seed")).into(),
+        );
+        let limit = room.encode_state().len() + headroom;
+        let mut room = room.with_max_document_size(limit);
+        room.join(1);
+        room.join(2);
+        (room, limit)
+    }
+
+    #[test]
+    fn an_update_that_would_pass_the_document_limit_closes_only_its_sender_and_changes_nothing() {
+        let (mut room, limit) = room_with_headroom(100);
+        let before = room.encode_state();
+        let big = text_update(&Doc::new(), &"x".repeat(200));
+        let effects = room.receive(2, encode::sync_update(&big).into());
+        let reason = CloseReason::DocumentTooLarge { limit };
+        assert_eq!(
+            effects,
+            vec![Effect::Close(2, reason)],
+            "nothing stored, nothing relayed"
+        );
+        assert_eq!(room.encode_state(), before);
+        assert!(!room.is_connected(2));
+
+        // The other connection still syncs and edits.
+        let step1 = Bytes::from(encode::sync_step1(&StateVector::default()));
+        let [Effect::Send(1, _)] = &room.receive(1, step1)[..] else {
+            panic!("step1 not answered")
+        };
+        let effects = room.receive(
+            1,
+            encode::sync_update(&text_update(&Doc::new(), "ok")).into(),
+        );
+        assert!(
+            matches!(&effects[..], [Effect::Append(_), Effect::Broadcast(_)]),
+            "{effects:?}"
+        );
+        assert!(text_of(&room).contains("ok"));
+    }
+
+    #[test]
+    fn updates_under_the_document_limit_pass_until_it_is_reached() {
+        let (mut room, limit) = room_with_headroom(300);
+        let writer = Doc::new();
+        let mut accepted = 0;
+        loop {
+            let update = text_update(&writer, "0123456789");
+            let effects = room.receive(1, encode::sync_update(&update).into());
+            match &effects[..] {
+                [Effect::Append(_), Effect::Broadcast(_)] => accepted += 1,
+                [Effect::Close(1, CloseReason::DocumentTooLarge { .. })] => break,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(
+            accepted >= 5,
+            "only {accepted} small edits fitted in 300 bytes"
+        );
+        assert!(room.encode_state().len() <= limit);
+    }
+
+    #[test]
+    fn a_frame_over_the_document_limit_is_refused_whole() {
+        let (mut room, _) = room_with_headroom(100);
+        let before = room.encode_state();
+        let writer = Doc::new();
+        let small = text_update(&writer, "a");
+        let large = text_update(&writer, &"b".repeat(150));
+        let mut frame = encode::sync_update(&small);
+        frame.extend(encode::sync_update(&large));
+        let effects = room.receive(1, frame.into());
+        assert!(
+            matches!(
+                &effects[..],
+                [Effect::Close(1, CloseReason::DocumentTooLarge { .. })]
+            ),
+            "{effects:?}"
+        );
+        assert_eq!(room.encode_state(), before, "not even the small update");
+    }
+
+    #[test]
+    fn an_http_update_over_the_document_limit_is_refused_and_changes_nothing() {
+        let (mut room, limit) = room_with_headroom(100);
+        let before = room.encode_state();
+        let big = text_update(&Doc::new(), &"x".repeat(200));
+        let rejected = room.apply_external(big.into()).unwrap_err();
+        assert_eq!(rejected.reason, CloseReason::DocumentTooLarge { limit });
+        assert!(rejected.partial.is_empty());
+        assert_eq!(room.encode_state(), before);
+        assert_eq!(room.connection_count(), 2);
+    }
+
     #[test]
     fn step1_answers_are_cached_until_the_doc_changes() {
         let mut room = room();
@@ -636,5 +803,6 @@ mod tests {
     }
 }
 
+mod document_size;
 #[cfg(test)]
 mod hostile_frames;
