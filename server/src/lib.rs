@@ -36,6 +36,7 @@ mod connection;
 mod fragment;
 mod gate;
 mod health;
+mod http_serve;
 mod json;
 mod limits;
 mod load;
