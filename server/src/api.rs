@@ -1,5 +1,6 @@
 //! The HTTP document API under `/api/`: list rooms, read a room's state, apply an update,
-//! delete a room, inspect and delete a room's quarantined updates. Errors are JSON:
+//! delete a room, list a room's connections, inspect and delete a room's quarantined updates.
+//! Errors are JSON:
 //! `{"error": "...", "status": N}`.
 //!
 //! A room is addressed by the raw path after `/api/rooms/`, exactly as a WebSocket client
@@ -205,6 +206,15 @@ impl Api {
             Ok(Err(err)) => store_error(&err),
             Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "the room is unavailable"),
         }
+    }
+
+    /// `GET /api/connections/{room}`: the room's open connections, with each token's `sub`.
+    pub(crate) fn connections(&self, room: &str) -> Response {
+        warp::reply::json(&serde_json::json!({
+            "room": room,
+            "connections": self.rooms.connections_of(room),
+        }))
+        .into_response()
     }
 
     /// `GET /api/quarantine/{room}`: the room's quarantined updates (without their bytes).

@@ -19,6 +19,7 @@ use crate::fragment::binary_frames;
 use crate::gate::Admitted;
 use crate::room_command::{Peer, RoomCommand};
 use crate::rooms::Rooms;
+use crate::roster::ConnectionInfo;
 use crate::upgrade::Socket;
 
 /// Limits and timings of each connection.
@@ -53,8 +54,11 @@ pub(crate) async fn serve(
     limits: ConnectionLimits,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let _counted = rooms.track_connection();
     let conn: ConnId = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    let _counted = rooms.track_connection(
+        &room,
+        ConnectionInfo::new(conn, client.admitted.sub.clone(), client.admitted.access),
+    );
     let sub = client.admitted.sub.as_deref().unwrap_or("");
     let mut read_only = (!client.admitted.access.can_write())
         .then(|| ReadOnlyFilter::new(client.relay_read_only_awareness));

@@ -48,6 +48,7 @@ mod room_command;
 mod room_stats;
 mod room_task;
 mod rooms;
+mod roster;
 mod routes;
 mod server;
 mod storage;

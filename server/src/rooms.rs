@@ -11,8 +11,10 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 
+use crate::conn_id::ConnId;
 use crate::room_command::RoomCommand;
 use crate::room_stats::RoomStats;
+use crate::roster::{ConnectionInfo, Roster};
 
 /// Commands a room buffers before senders wait (backpressure onto their sockets).
 const ROOM_INBOX: usize = 1024;
@@ -40,6 +42,7 @@ pub(crate) struct Rooms {
     start: StartRoom,
     next_generation: AtomicU64,
     connections: AtomicUsize,
+    roster: Roster,
 }
 
 impl Rooms {
@@ -50,6 +53,7 @@ impl Rooms {
             start,
             next_generation: AtomicU64::new(0),
             connections: AtomicUsize::new(0),
+            roster: Roster::default(),
         })
     }
 
@@ -116,10 +120,25 @@ impl Rooms {
         }
     }
 
-    /// Counts a connection until the returned guard is dropped.
-    pub(crate) fn track_connection(self: &Arc<Self>) -> ConnectionGuard {
+    /// Counts a connection, and lists it among `room`'s, until the returned guard is dropped.
+    pub(crate) fn track_connection(
+        self: &Arc<Self>,
+        room: &str,
+        info: ConnectionInfo,
+    ) -> ConnectionGuard {
         self.connections.fetch_add(1, Ordering::Relaxed);
-        ConnectionGuard(Arc::clone(self))
+        let conn = info.conn;
+        self.roster.add(room, info);
+        ConnectionGuard {
+            rooms: Arc::clone(self),
+            room: room.to_owned(),
+            conn,
+        }
+    }
+
+    /// The connections open on `room`, oldest first.
+    pub(crate) fn connections_of(&self, room: &str) -> Vec<ConnectionInfo> {
+        self.roster.list(room)
     }
 
     /// Rooms and connections right now.
@@ -132,11 +151,16 @@ impl Rooms {
     }
 }
 
-/// Keeps a connection counted in [`RoomStats`] while alive.
-pub(crate) struct ConnectionGuard(Arc<Rooms>);
+/// Keeps a connection counted in [`RoomStats`] and listed in its room while alive.
+pub(crate) struct ConnectionGuard {
+    rooms: Arc<Rooms>,
+    room: String,
+    conn: ConnId,
+}
 
 impl Drop for ConnectionGuard {
     fn drop(&mut self) {
-        self.0.connections.fetch_sub(1, Ordering::Relaxed);
+        self.rooms.connections.fetch_sub(1, Ordering::Relaxed);
+        self.rooms.roster.remove(&self.room, self.conn);
     }
 }

@@ -256,7 +256,22 @@ fn api_routes(
                 }
             },
         );
+    let connections = warp::path("api")
+        .and(warp::path("connections"))
+        .and(warp::path::tail())
+        .and(warp::get())
+        .and(headers)
+        .and(with_api.clone())
+        .map(|tail: Tail, headers: HeaderMap, api: Api| {
+            let room = tail.as_str();
+            match api.allow(Some(room), Need::Read, &headers) {
+                Ok(()) => api.connections(room),
+                Err(refused) => refused.into_response(),
+            }
+        });
     list.or(get)
+        .unify()
+        .or(connections)
         .unify()
         .or(post)
         .unify()
