@@ -175,3 +175,65 @@ pub async fn wait_for_doc(doc: &Doc, what: &str, mut condition: impl FnMut() -> 
     }
     doc.unobserve_after_transaction(key).unwrap();
 }
+
+/// A build-time variable the wasm suite sets, or a panic saying how to get it set.
+fn suite_variable(value: Option<&'static str>, name: &str) -> &'static str {
+    match value {
+        Some(value) if !value.is_empty() => value,
+        _ => panic!(
+            "{name} was not set when this test was built: run the browser tests with \
+             `cargo xtask test --suite wasm`, which starts an auth-enabled ycord server, mints \
+             tokens for it and sets it"
+        ),
+    }
+}
+
+/// The auth-enabled ycord server the test harness started (`YCORD_TEST_AUTH_WS_URL`).
+pub fn auth_server_url() -> &'static str {
+    suite_variable(
+        option_env!("YCORD_TEST_AUTH_WS_URL"),
+        "YCORD_TEST_AUTH_WS_URL",
+    )
+}
+
+/// The rooms the suite's tokens cover: each test appends its own suffix (the tokens' room
+/// claim is this prefix followed by `*`).
+pub const AUTH_ROOM_PREFIX: &str = "browser-auth-";
+
+/// A read-write token for every room starting with [`AUTH_ROOM_PREFIX`].
+pub fn rw_token() -> &'static str {
+    suite_variable(option_env!("YCORD_TEST_TOKEN_RW"), "YCORD_TEST_TOKEN_RW")
+}
+
+/// A read-only token for every room starting with [`AUTH_ROOM_PREFIX`].
+pub fn ro_token() -> &'static str {
+    suite_variable(option_env!("YCORD_TEST_TOKEN_RO"), "YCORD_TEST_TOKEN_RO")
+}
+
+/// A read-write token for a room no test uses: the server answers it with 403.
+pub fn other_room_token() -> &'static str {
+    suite_variable(
+        option_env!("YCORD_TEST_TOKEN_OTHER_ROOM"),
+        "YCORD_TEST_TOKEN_OTHER_ROOM",
+    )
+}
+
+/// A room the suite's tokens cover, unused by other tests.
+pub fn auth_room(tag: &str) -> String {
+    unique_room(&format!("{AUTH_ROOM_PREFIX}{tag}"))
+}
+
+/// Waits until the value in `changes` satisfies `condition`, at most [`PATIENCE`]; panics
+/// with `what` otherwise.
+pub async fn wait_for_value<T>(
+    changes: &mut tokio::sync::watch::Receiver<T>,
+    what: &str,
+    condition: impl FnMut(&T) -> bool,
+) {
+    tokio::select! {
+        result = changes.wait_for(condition) => {
+            result.expect("sender dropped");
+        }
+        () = timer(PATIENCE) => panic!("timed out waiting for {what}"),
+    }
+}

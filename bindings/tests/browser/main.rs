@@ -12,3 +12,4 @@ mod common;
 mod collab_textarea_composition_survives_remote_edits;
 mod collab_textarea_keeps_caret_and_round_trips_text;
 mod textareas_converge_through_a_ycord_server;
+mod tokens_from_the_page_reach_an_auth_server;

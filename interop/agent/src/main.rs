@@ -24,24 +24,28 @@ use crate::document::SharedDoc;
 use crate::output::Output;
 
 const USAGE: &str = "\
-usage: ycord-interop-agent --url ws://HOST:PORT --room ROOM
+usage: ycord-interop-agent --url ws://HOST:PORT --room ROOM [--token JWT]
 
 Joins ROOM with the native ycord provider and reads JSON commands from stdin, one per line;
-replies and events are JSON lines on stdout. See interop/agent/src/command.rs.";
+replies and events are JSON lines on stdout. See interop/agent/src/command.rs.
+--token (or the environment variable YCORD_TOKEN) is sent as `Authorization: Bearer`.";
 
 struct Args {
     url: String,
     room: String,
+    token: Option<String>,
 }
 
 fn parse_args() -> Result<Args> {
     let mut url = None;
     let mut room = None;
+    let mut token = std::env::var("YCORD_TOKEN").ok().filter(|t| !t.is_empty());
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--url" => url = Some(args.next().context("--url needs a value")?),
             "--room" => room = Some(args.next().context("--room needs a value")?),
+            "--token" => token = Some(args.next().context("--token needs a value")?),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -52,6 +56,7 @@ fn parse_args() -> Result<Args> {
     Ok(Args {
         url: url.with_context(|| format!("--url is required\n{USAGE}"))?,
         room: room.with_context(|| format!("--room is required\n{USAGE}"))?,
+        token,
     })
 }
 
@@ -83,7 +88,10 @@ async fn run() -> Result<()> {
         &args.url,
         &args.room,
         doc.doc().clone(),
-        ProviderOptions::default(),
+        ProviderOptions {
+            token: args.token,
+            ..ProviderOptions::default()
+        },
     );
     out.event("ready", json!({ "client_id": provider.client_id() }));
     watchers::report_status(provider.status_changes(), out);

@@ -16,6 +16,7 @@ pub fn status_name(status: &Status) -> &'static str {
         Status::Connecting => "connecting",
         Status::Connected => "connected",
         Status::Disconnected => "disconnected",
+        Status::Unauthorized => "unauthorized",
     }
 }
 

@@ -8,6 +8,7 @@ mod page;
 mod page_hide;
 mod socket;
 mod timer;
+mod token_endpoint;
 mod worker;
 
 use std::cell::RefCell;
