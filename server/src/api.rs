@@ -188,6 +188,7 @@ impl Api {
             )
             .into_response(),
             Ok(Err(ApplyError::Invalid(reason))) => error(StatusCode::BAD_REQUEST, reason),
+            Ok(Err(ApplyError::TooLarge(reason))) => error(StatusCode::PAYLOAD_TOO_LARGE, reason),
             Ok(Err(ApplyError::Store(err))) => store_error(&err),
             Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "the room is unavailable"),
         }

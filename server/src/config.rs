@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::auth::AuthConfig;
+use crate::limits::Limits;
 
 /// Everything a [`crate::Server`] can be told. `Config::default()` listens where the Node
 /// y-websocket server does (127.0.0.1:1234) and keeps documents in memory; the `ycord`
@@ -36,6 +37,8 @@ pub struct Config {
     /// A directory whose files are served to plain HTTP GETs (a web app next to its relay, on
     /// one port); `None` serves no files. WebSocket upgrades always go to the relay.
     pub static_dir: Option<PathBuf>,
+    /// What one client, one address or one room may take of the server.
+    pub limits: Limits,
     /// Token checks; `None` runs an open server where anyone who reaches the port may read,
     /// write and delete every room.
     pub auth: Option<AuthConfig>,
@@ -74,6 +77,7 @@ impl Default for Config {
             durability: Durability::Sync,
             compaction: Compaction::default(),
             static_dir: None,
+            limits: Limits::default(),
             auth: None,
             metrics_access: MetricsAccess::default(),
             dev_token_endpoint: false,

@@ -17,6 +17,7 @@ use crate::close::CloseReason;
 use crate::conn_id::ConnId;
 use crate::fragment::binary_frames;
 use crate::gate::Admitted;
+use crate::limits::ConnectionRate;
 use crate::room_command::{Peer, RoomCommand};
 use crate::rooms::Rooms;
 use crate::roster::ConnectionInfo;
@@ -29,6 +30,8 @@ pub(crate) struct ConnectionLimits {
     pub(crate) send_queue: usize,
     pub(crate) ping_interval: Duration,
     pub(crate) write_timeout: Duration,
+    /// A full bucket each connection starts from (see [`crate::Limits::messages_per_second`]).
+    pub(crate) rate: ConnectionRate,
 }
 
 /// Messages written between two flushes (a large one as several frames), so a busy room still
@@ -64,6 +67,7 @@ pub(crate) async fn serve(
         .then(|| ReadOnlyFilter::new(client.relay_read_only_awareness));
     let expiry = expiry_timer(client.admitted.expires_at);
     tokio::pin!(expiry);
+    let mut rate = limits.rate.clone();
     let (outbox, mut outgoing) = mpsc::channel::<Bytes>(limits.send_queue);
     let (close_tx, mut closed_by_room) = oneshot::channel::<CloseReason>();
 
@@ -114,38 +118,46 @@ pub(crate) async fn serve(
                     break reason;
                 }
             }
-            incoming = socket.next() => match incoming {
-                None => break None,
-                Some(Err(err)) => break read_error(&err, &limits),
-                Some(Ok(Message::Binary(frame))) => {
-                    let frame = match &mut read_only {
-                        None => Some(frame),
-                        Some(filter) => {
-                            let filtered = filter.filter(frame);
-                            if let Some(reply) = filtered.reply {
-                                if write_batch(&mut socket, reply, &mut outgoing, &limits).await.is_err() {
-                                    break None;
-                                }
-                            }
-                            filtered.forward
-                        }
-                    };
-                    if let Some(frame) = frame {
-                        if handle.commands.send(RoomCommand::Frame { conn, frame }).await.is_err() {
-                            break None;
-                        }
+            incoming = socket.next() => {
+                // Every message counts, pings included: each costs the server a read.
+                if let Some(Ok(message)) = &incoming {
+                    if let Err(exceeded) = rate.admit(std::time::Instant::now(), message.len()) {
+                        break Some(CloseReason::RateLimited(exceeded.to_string()));
                     }
                 }
-                Some(Ok(Message::Text(_))) => {
-                    break Some(CloseReason::UnsupportedData(
-                        "text frames are not supported: send binary y-websocket messages".into(),
-                    ));
+                match incoming {
+                    None => break None,
+                    Some(Err(err)) => break read_error(&err, &limits),
+                    Some(Ok(Message::Binary(frame))) => {
+                        let frame = match &mut read_only {
+                            None => Some(frame),
+                            Some(filter) => {
+                                let filtered = filter.filter(frame);
+                                if let Some(reply) = filtered.reply {
+                                    if write_batch(&mut socket, reply, &mut outgoing, &limits).await.is_err() {
+                                        break None;
+                                    }
+                                }
+                                filtered.forward
+                            }
+                        };
+                        if let Some(frame) = frame {
+                            if handle.commands.send(RoomCommand::Frame { conn, frame }).await.is_err() {
+                                break None;
+                            }
+                        }
+                    }
+                    Some(Ok(Message::Text(_))) => {
+                        break Some(CloseReason::UnsupportedData(
+                            "text frames are not supported: send binary y-websocket messages".into(),
+                        ));
+                    }
+                    Some(Ok(Message::Pong(_))) => is_awaiting_pong = false,
+                    Some(Ok(Message::Close(_))) => break None,
+                    // Pings are answered by the WebSocket layer itself.
+                    Some(Ok(Message::Ping(_) | Message::Frame(_))) => {}
                 }
-                Some(Ok(Message::Pong(_))) => is_awaiting_pong = false,
-                Some(Ok(Message::Close(_))) => break None,
-                // Pings are answered by the WebSocket layer itself.
-                Some(Ok(Message::Ping(_) | Message::Frame(_))) => {}
-            },
+            }
             _ = ping.tick() => {
                 if is_awaiting_pong {
                     break Some(CloseReason::PingTimeout);

@@ -150,5 +150,9 @@ pub(crate) fn every_reason() -> impl Iterator<Item = &'static str> {
         "admin_required",
         "read_only",
         "metrics_loopback_only",
+        "origin_not_allowed",
+        "server_full",
+        "room_full",
+        "too_many_connections_from_address",
     ])
 }

@@ -5,9 +5,6 @@
 //! (hyper answers 431 past it). Each request carries the client's address, read by
 //! [`client_addr`].
 
-// Until the upgrade path and `Server::bind` use these (issue 14), only their tests do.
-#![allow(dead_code, unused_imports)]
-
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use ycord_server::auth::{Access, AuthConfig, Claims, PublicKey, Secret};
-use ycord_server::{Compaction, Config, Durability, MetricsAccess, Server, Storage};
+use ycord_server::{Compaction, Config, Durability, Limits, MetricsAccess, Server, Storage};
 
 /// A Yjs relay server, a drop-in for the Node y-websocket server.
 #[derive(Debug, Parser)]
@@ -84,6 +84,45 @@ struct Args {
     /// demos on your own machine only, never on a server others can reach.
     #[arg(long)]
     dev_token_endpoint: bool,
+    /// Open WebSocket connections on the server; more are refused with HTTP 503.
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Open WebSocket connections to one room; more are refused with HTTP 503.
+    #[arg(long, default_value_t = Limits::default().max_connections_per_room)]
+    max_connections_per_room: usize,
+    /// Open WebSocket connections from one IPv4 address or IPv6 /64; more are refused with
+    /// HTTP 429. Loopback clients are exempt unless --limit-loopback.
+    #[arg(long, default_value_t = Limits::default().max_connections_per_ip)]
+    max_connections_per_ip: usize,
+    /// Apply --max-connections-per-ip to loopback clients too (not behind a local proxy).
+    #[arg(long)]
+    limit_loopback: bool,
+    /// Messages per second one connection may send on average; over it, closed with 1008.
+    #[arg(long, default_value_t = Limits::default().messages_per_second)]
+    messages_per_second: u32,
+    /// Messages one connection may send at once above --messages-per-second.
+    #[arg(long, default_value_t = Limits::default().message_burst)]
+    message_burst: u32,
+    /// Bytes per second one connection may send on average; over it, closed with 1008.
+    #[arg(long, default_value_t = Limits::default().bytes_per_second)]
+    bytes_per_second: usize,
+    /// Bytes one connection may send at once above --bytes-per-second (never less than
+    /// --max-message-size).
+    #[arg(long, default_value_t = Limits::default().byte_burst)]
+    byte_burst: usize,
+    /// Bytes of a room's document (as one update); an update past it is refused (4413).
+    #[arg(long, default_value_t = Limits::default().max_document_size)]
+    max_document_size: usize,
+    /// Seconds a client has to send its request headers; then it is dropped.
+    #[arg(long, default_value_t = Limits::default().handshake_timeout.as_secs())]
+    handshake_timeout: u64,
+    /// Bytes of one request's headers; larger requests get HTTP 431.
+    #[arg(long, default_value_t = Limits::default().max_header_bytes)]
+    max_header_bytes: usize,
+    /// A browser origin (scheme://host[:port]) allowed to open a WebSocket; others get 403.
+    /// Repeatable; without it every origin is allowed.
+    #[arg(long)]
+    allowed_origin: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,6 +250,20 @@ impl Args {
                 MetricsAccessArg::Open => MetricsAccess::Open,
             },
             dev_token_endpoint: self.dev_token_endpoint,
+            limits: Limits {
+                max_connections: self.max_connections,
+                max_connections_per_room: self.max_connections_per_room,
+                max_connections_per_ip: self.max_connections_per_ip,
+                exempt_loopback_from_ip_limit: !self.limit_loopback,
+                messages_per_second: self.messages_per_second,
+                message_burst: self.message_burst,
+                bytes_per_second: self.bytes_per_second,
+                byte_burst: self.byte_burst,
+                max_document_size: self.max_document_size,
+                handshake_timeout: Duration::from_secs(self.handshake_timeout),
+                max_header_bytes: self.max_header_bytes,
+                allowed_origins: self.allowed_origin.clone(),
+            },
             ..Config::default()
         })
     }
@@ -353,5 +406,6 @@ mod tests {
         assert_eq!(config.durability, default.durability);
         assert_eq!(config.compaction, default.compaction);
         assert_eq!(config.storage, Storage::Memory);
+        assert_eq!(config.limits, default.limits);
     }
 }

@@ -84,8 +84,6 @@ impl Room {
     /// This room, refusing updates that would make its document (encoded as one v1 update)
     /// larger than `limit` bytes. A document already larger when loaded stays readable; only
     /// updates are refused.
-    // Until `Config` carries `Limits` and the room task passes its limit (issue 14).
-    #[allow(dead_code)]
     pub fn with_max_document_size(mut self, limit: usize) -> Self {
         self.size = DocumentSize::new(limit);
         self

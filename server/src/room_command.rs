@@ -39,6 +39,8 @@ pub(crate) enum RoomCommand {
 pub(crate) enum ApplyError {
     /// The bytes are not a valid v1 update.
     Invalid(String),
+    /// The update would make the document larger than its limit; nothing was applied.
+    TooLarge(String),
     /// The store refused it; nothing was applied durably.
     Store(Arc<StoreError>),
 }

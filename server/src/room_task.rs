@@ -49,6 +49,8 @@ pub(crate) struct RoomContext {
     pub(crate) durability: Durability,
     pub(crate) compaction: Compaction,
     pub(crate) grace: Duration,
+    /// [`crate::Limits::max_document_size`].
+    pub(crate) max_document_size: usize,
     pub(crate) shutdown: watch::Receiver<bool>,
 }
 
@@ -96,7 +98,7 @@ pub(crate) async fn run(
     };
     let log = StoredLog::from(&loaded);
     let gate = EchoGate::new(ctx.durability);
-    let room = Room::new(loaded.doc, SystemClock);
+    let room = Room::new(loaded.doc, SystemClock).with_max_document_size(ctx.max_document_size);
     let mut task = RoomTask {
         name,
         generation,
@@ -264,7 +266,12 @@ impl RoomTask {
                 }
                 Err(rejected) => {
                     self.submit(rejected.partial).await;
-                    let _ = reply.send(Err(ApplyError::Invalid(rejected.reason.text())));
+                    let text = rejected.reason.text();
+                    let error = match rejected.reason {
+                        CloseReason::DocumentTooLarge { .. } => ApplyError::TooLarge(text),
+                        _ => ApplyError::Invalid(text),
+                    };
+                    let _ = reply.send(Err(error));
                 }
             },
             RoomCommand::Delete { reply } => {

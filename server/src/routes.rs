@@ -21,6 +21,8 @@ use crate::config::MetricsAccess;
 use crate::connection::{self, Client, ConnectionLimits};
 use crate::gate::{Gate, Need};
 use crate::health;
+use crate::http_serve::client_addr;
+use crate::limits::{AllowedOrigins, ConnectionCounter};
 use crate::metrics::Metrics;
 use crate::refusal::Refusal;
 use crate::rooms::Rooms;
@@ -38,6 +40,10 @@ pub(crate) struct RouteContext {
     /// The secret the development token endpoint mints with; `None` leaves it out.
     pub(crate) dev_token_secret: Option<Secret>,
     pub(crate) static_dir: Option<PathBuf>,
+    /// Open WebSocket connections, admitted at upgrade.
+    pub(crate) connections: ConnectionCounter,
+    /// Browser origins allowed to open a WebSocket.
+    pub(crate) origins: AllowedOrigins,
 }
 
 /// Every route, in the order they are tried.
@@ -54,31 +60,59 @@ pub(crate) fn all(
         metrics_access,
         dev_token_secret,
         static_dir,
+        connections,
+        origins,
     } = context;
 
     let ws_rooms = Arc::clone(&rooms);
     let ws_gate = gate.clone();
-    let websocket = upgrade::websocket().map(move |request: UpgradeRequest| {
-        // The room is the raw path after the leading '/', as the Node server does; the query
-        // (which may carry the token) is not part of it.
-        let path = request.path.as_str();
-        let room = path.strip_prefix('/').unwrap_or(path).to_owned();
-        let admitted = match ws_gate.admit_upgrade(&room, &request.headers, &request.query) {
-            Ok(admitted) => admitted,
-            Err(refusal) => return refusal.into_response(),
-        };
-        let client = Client {
-            admitted,
-            relay_read_only_awareness: ws_gate.relay_read_only_awareness,
-        };
-        let subprotocol = source::offers_ycord(&request.headers).then_some(auth::SUBPROTOCOL);
-        let rooms = Arc::clone(&ws_rooms);
-        let limits = limits.clone();
-        let shutdown = shutdown.clone();
-        request.accept(limits.max_message_size, subprotocol, move |socket| {
-            connection::serve(socket, room, client, rooms, limits, shutdown)
-        })
-    });
+    let websocket = upgrade::websocket().and(client_addr()).map(
+        move |request: UpgradeRequest, addr: Option<SocketAddr>| {
+            // The room is the raw path after the leading '/', as the Node server does; the query
+            // (which may carry the token) is not part of it.
+            let path = request.path.as_str();
+            let room = path.strip_prefix('/').unwrap_or(path).to_owned();
+            let origin = request.headers.get(warp::http::header::ORIGIN);
+            if !origins.allows(origin.and_then(|value| value.to_str().ok())) {
+                let refusal = Refusal::new(
+                    StatusCode::FORBIDDEN,
+                    "origin_not_allowed",
+                    "this origin may not open a WebSocket here (--allowed-origin)",
+                );
+                return ws_gate.refuse("websocket", &room, refusal).into_response();
+            }
+            // Counted before the token is checked: a full server turns clients away without
+            // the cost of verifying them. Dropping the guard (a refused token) frees the place.
+            let ip = addr.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |addr| addr.ip());
+            let guard = match connections.try_admit(&room, ip) {
+                Ok(guard) => guard,
+                Err(full) => {
+                    let refusal = Refusal::new(full.status(), full.label(), full.to_string());
+                    return ws_gate.refuse("websocket", &room, refusal).into_response();
+                }
+            };
+            let admitted = match ws_gate.admit_upgrade(&room, &request.headers, &request.query) {
+                Ok(admitted) => admitted,
+                Err(refusal) => return refusal.into_response(),
+            };
+            let client = Client {
+                admitted,
+                relay_read_only_awareness: ws_gate.relay_read_only_awareness,
+            };
+            let subprotocol = source::offers_ycord(&request.headers).then_some(auth::SUBPROTOCOL);
+            let rooms = Arc::clone(&ws_rooms);
+            let limits = limits.clone();
+            let shutdown = shutdown.clone();
+            request.accept(
+                limits.max_message_size,
+                subprotocol,
+                move |socket| async move {
+                    connection::serve(socket, room, client, rooms, limits, shutdown).await;
+                    drop(guard);
+                },
+            )
+        },
+    );
 
     let health_rooms = Arc::clone(&rooms);
     let health = warp::path!("health")
@@ -88,7 +122,7 @@ pub(crate) fn all(
     let metrics_gate = gate.clone();
     let metrics_route = warp::path!("metrics")
         .and(warp::get())
-        .and(warp::addr::remote())
+        .and(client_addr())
         .and(warp::header::headers_cloned())
         .map(move |remote: Option<SocketAddr>, headers: HeaderMap| {
             if let Err(refusal) = metrics_allowed(metrics_access, &metrics_gate, remote, &headers) {

@@ -15,6 +15,8 @@ use crate::commit::Committer;
 use crate::config::Config;
 use crate::connection::ConnectionLimits;
 use crate::gate::Gate;
+use crate::http_serve::{self, HttpLimits};
+use crate::limits::{AllowedOrigins, ConnectionCounter, ConnectionRate};
 use crate::metrics::Metrics;
 use crate::room_stats::RoomStats;
 use crate::room_task::{self, RoomContext};
@@ -95,6 +97,7 @@ impl Server {
             durability: config.durability,
             compaction: config.compaction,
             grace: config.room_grace,
+            max_document_size: config.limits.max_document_size,
             shutdown: shutdown_rx.clone(),
         });
         let room_context = Arc::clone(&context);
@@ -107,7 +110,10 @@ impl Server {
             send_queue: config.send_queue,
             ping_interval: config.ping_interval,
             write_timeout: config.write_timeout,
+            rate: ConnectionRate::new(&config.limits, config.max_message_size),
         };
+        let origins = AllowedOrigins::new(&config.limits.allowed_origins)
+            .map_err(|err| StartError::Config(err.to_string()))?;
 
         let gate = Gate::new(config.auth.as_ref(), Arc::clone(&metrics));
         let api = Api {
@@ -126,18 +132,21 @@ impl Server {
             shutdown: shutdown_rx,
             metrics_access: config.metrics_access,
             dev_token_secret: dev_token_secret(&config)?,
+            connections: ConnectionCounter::new(&config.limits),
+            origins,
             static_dir: config.static_dir.clone(),
         });
 
-        let mut stop = shutdown.subscribe();
-        let task = tokio::spawn(
-            warp::serve(routes)
-                .incoming(listener)
-                .graceful(async move {
-                    let _ = stop.wait_for(|stopped| *stopped).await;
-                })
-                .run(),
-        );
+        let http_limits = HttpLimits {
+            header_read_timeout: config.limits.handshake_timeout,
+            max_header_bytes: config.limits.max_header_bytes,
+        };
+        let task = tokio::spawn(http_serve::serve(
+            listener,
+            routes,
+            shutdown.subscribe(),
+            http_limits,
+        ));
         Ok(Server {
             addr,
             rooms,

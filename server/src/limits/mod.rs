@@ -10,15 +10,12 @@
 //! The document size limit is the room's own (`room/document_size.rs`), and the header
 //! timeout and size are the HTTP server's (`http_serve.rs`).
 
-// Until the upgrade path and `Server::bind` use these (issue 14), only their tests do.
-#![allow(dead_code, unused_imports)]
-
 mod config;
 mod connections;
 mod origin;
 mod rate;
 
 pub use config::Limits;
-pub(crate) use connections::{ConnectionCounter, ConnectionGuard, Full};
-pub(crate) use origin::{AllowedOrigins, InvalidOrigin};
-pub(crate) use rate::{ConnectionRate, Exceeded, RateKind, RateLimit};
+pub(crate) use connections::ConnectionCounter;
+pub(crate) use origin::AllowedOrigins;
+pub(crate) use rate::ConnectionRate;

@@ -12,6 +12,7 @@ mod support;
 
 mod awareness_follows_connections;
 mod full_disk_is_reported_and_recovered;
+mod limits_refuse_only_the_offender;
 mod malformed_input_closes_only_the_offender;
 mod metrics_count_real_traffic;
 mod server_lifecycle;
