@@ -201,6 +201,47 @@ async fn a_client_over_its_message_rate_is_closed_with_1008_and_the_room_is_unaf
 }
 
 #[tokio::test]
+async fn a_client_over_its_byte_rate_is_closed_with_1008_and_the_room_is_unaffected() {
+    // The byte burst is never below the largest message, so the message limit is lowered too.
+    let server = server(Config {
+        max_message_size: 4 * 1024,
+        ..limited(Limits {
+            bytes_per_second: 1024,
+            byte_burst: 4 * 1024,
+            ..Limits::default()
+        })
+    })
+    .await;
+    let writer = Doc::new();
+    let mut bystander = bystander_with_content(&server, "room", &writer).await;
+    let mut flooder = RawClient::connect(&server, "room").await;
+    // A step1 naming 500 clients is about 2 KiB and changes no document.
+    let mut wide = yrs::StateVector::default();
+    for client in 1_000_000..1_000_500u64 {
+        wide.set_max(yrs::block::ClientID::new(client), 1);
+    }
+    let step1 = encode::sync_step1(&wide);
+    assert!(step1.len() > 1024, "{}", step1.len());
+    for _ in 0..20 {
+        if flooder
+            .ws
+            .send(Message::binary(step1.clone()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    let (code, reason) = flooder.close_code().await;
+    assert_eq!(
+        (code, reason.as_str()),
+        (1008, "over 1024 bytes per second")
+    );
+    room_still_syncs(&server, "room", &mut bystander, &writer, ">kept").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn an_update_past_the_document_limit_is_refused_and_the_room_is_unaffected() {
     let server = server(limited(Limits {
         max_document_size: 4 * 1024,
