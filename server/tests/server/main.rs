@@ -8,8 +8,14 @@
 //! (`cargo xtask with-postgres cargo test -p ycord-server`); `full_disk_is_reported_and_recovered`
 //! needs root to mount a tiny tmpfs. Neither is ever skipped.
 
+mod access_support;
 mod support;
 
+mod access_hostile_tokens;
+mod access_http_api_needs_a_token_for_the_room;
+mod access_public_keys_are_chosen_by_kid;
+mod access_refusal_logs_never_show_the_token;
+mod access_tokens_come_by_query_bearer_or_subprotocol;
 mod awareness_follows_connections;
 mod full_disk_is_reported_and_recovered;
 mod limits_refuse_only_the_offender;
