@@ -1,6 +1,7 @@
 //! `cargo xtask demo`: builds the browser examples for production (release, size-tuned,
 //! `wasm-opt`), lays them out as one static site and serves it from `ycord --static-dir`
-//! next to the relay, on one port.
+//! next to the relay, on one port. The relay requires tokens (an HS256 secret generated under
+//! the target directory) and hands them out at `/dev/token`, where the examples get theirs.
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
@@ -10,6 +11,7 @@ use clap::ArgAction;
 
 use crate::prereqs;
 use crate::process;
+use crate::services::ycord::write_secret_file;
 use crate::site;
 use crate::workspace::Workspace;
 
@@ -49,6 +51,11 @@ pub fn run(options: &DemoOptions) -> Result<bool> {
         bail!("building the ycord server failed");
     }
     let data = workspace.target_dir.join("demo").join("data");
+    // Kept across runs, like the documents, so that tokens pages already hold stay valid.
+    let secret = workspace.target_dir.join("demo").join("auth-secret");
+    if !secret.is_file() {
+        write_secret_file(&secret)?;
+    }
     let mut server = std::process::Command::new(workspace.release_binary("ycord"));
     server
         .args(["--host", "127.0.0.1", "--port", &options.port.to_string()])
@@ -56,6 +63,9 @@ pub fn run(options: &DemoOptions) -> Result<bool> {
         .arg(&site.root)
         .arg("--data-dir")
         .arg(&data)
+        .arg("--auth-secret-file")
+        .arg(&secret)
+        .arg("--dev-token-endpoint")
         .stdout(Stdio::piped());
     println!("$ {}", process::display(&server));
     let mut child = server.spawn().context("cannot start ycord")?;
@@ -72,7 +82,12 @@ pub fn run(options: &DemoOptions) -> Result<bool> {
         "\n==> serving (Ctrl-C stops); documents are kept in {}",
         data.display()
     );
-    println!("relay: {ws_url}/<room>");
+    println!("relay: {ws_url}/<room> (tokens required)");
+    println!(
+        "tokens: {origin}/dev/token?room=<room>&access=rw|ro hands one to anyone who asks; this \
+         is a development convenience, not an identity system (secret: {})",
+        secret.display()
+    );
     for url in site.urls(&origin) {
         println!("open:  {url}");
     }

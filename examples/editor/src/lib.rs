@@ -5,21 +5,23 @@
 //! caret is, has undo/redo for your own edits, keeps working offline, and shows the copy kept
 //! in this browser's IndexedDB before the server has answered.
 //!
-//! Read it in this order: [`start`] (the wiring: IndexedDB, provider, mount), then `app.rs`
-//! (the page), `carets.rs` (remote carets) and `identity.rs` (your name and colour).
+//! Read it in this order: [`start`] (the wiring: IndexedDB, token, provider, mount), then
+//! `app.rs` (the page), `carets.rs` (remote carets), `identity.rs` (your name and colour) and
+//! `token.rs` (the access token from the server's development endpoint, when it has one).
 #![cfg(target_arch = "wasm32")]
 
 mod app;
 mod carets;
 mod identity;
 mod page;
+mod token;
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use ycord_persistence::IndexeddbPersistence;
-use ycord_provider::{new_doc, page_relay_url, ProviderOptions, WebsocketProvider};
+use ycord_provider::{new_doc, page_relay_url, WebsocketProvider};
 
 /// Runs when the page loads the module: restores the room's document from IndexedDB, then
 /// connects to the relay and shows the editor.
@@ -31,6 +33,7 @@ pub fn start() {
 async fn run() {
     let room = page::param("room").unwrap_or_else(|| "welcome".to_string());
     let doc = new_doc();
+    let token = token::TokenRequest::start(&room);
 
     // Offline first: what this browser stored of the room is in the document before anything
     // is shown or sent. Without IndexedDB (some private windows) the editor still works, only
@@ -47,12 +50,9 @@ async fn run() {
     let relay = page::param("relay")
         .or_else(page_relay_url)
         .unwrap_or_else(|| "ws://127.0.0.1:8080".to_string());
-    let provider = Rc::new(WebsocketProvider::new(
-        &relay,
-        &room,
-        doc.clone(),
-        ProviderOptions::default(),
-    ));
+    // With the token the relay hands out, when it is one that asks for tokens.
+    let options = token.into_options().await;
+    let provider = Rc::new(WebsocketProvider::new(&relay, &room, doc.clone(), options));
 
     {
         let provider = provider.clone();

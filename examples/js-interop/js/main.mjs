@@ -7,11 +7,29 @@ const params = new URLSearchParams(location.search)
 const room = params.get('room') || 'interop'
 const relay = params.get('relay') || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`
 
+// A server started with --dev-token-endpoint (as `cargo xtask demo` does) hands out tokens to
+// anyone who asks, for development only; y-websocket sends one as the `token` query parameter.
+// An open server answers 404, and the client connects without one. The token names the room
+// as the socket URL's path spells it (`a b` → `a%20b`), which is what the server checks.
+const devToken = async () => {
+  try {
+    const addressed = new URL(`ws://relay/${room}`).pathname.slice(1)
+    const response = await fetch(`/dev/token?room=${encodeURIComponent(addressed)}&access=rw`)
+    return response.ok ? (await response.text()).trim() : null
+  } catch {
+    return null
+  }
+}
+const token = await devToken()
+
 const doc = new Y.Doc()
 const text = doc.getText('body')
 // disableBc: this client must reach the ycord client through the server, not through the
 // BroadcastChannel both would otherwise share on this page.
-const provider = new WebsocketProvider(relay, room, doc, { disableBc: true })
+const provider = new WebsocketProvider(relay, room, doc, {
+  disableBc: true,
+  params: token ? { token } : {}
+})
 
 const section = document.getElementById('js-client')
 const textarea = section.querySelector('textarea')

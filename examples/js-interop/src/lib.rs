@@ -4,6 +4,8 @@
 //! (`cargo xtask demo`), type on either side and watch the other.
 #![cfg(target_arch = "wasm32")]
 
+mod token;
+
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use ycord_leptos::{use_provider_status, CollabTextarea, SyncStatus};
@@ -13,15 +15,20 @@ use ycord_provider::{new_doc, page_relay_url, ProviderOptions, WebsocketProvider
 /// `#ycord-client`.
 #[wasm_bindgen(start)]
 pub fn start() {
+    wasm_bindgen_futures::spawn_local(run());
+}
+
+async fn run() {
     let room = param("room").unwrap_or_else(|| "interop".to_string());
     let relay = param("relay")
         .or_else(page_relay_url)
         .unwrap_or_else(|| "ws://127.0.0.1:8080".to_string());
     let doc = new_doc();
+    // With the token the relay hands out, when it is one that asks for tokens (`token.rs`).
     // Cross-tab sync off: the two clients of this page must meet through the server.
     let options = ProviderOptions {
         cross_tab: false,
-        ..ProviderOptions::default()
+        ..token::TokenRequest::start(&room).into_options().await
     };
     let provider = WebsocketProvider::new(&relay, &room, doc.clone(), options);
     let section = web_sys::window()

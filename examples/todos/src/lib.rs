@@ -7,20 +7,22 @@
 //! counted as pending until the server has them.
 //!
 //! Read it in this order: [`start`] (the wiring), `todo.rs` (the record and its order), then
-//! `app.rs` (the page) and `pending.rs` (the pending-changes count).
+//! `app.rs` (the page), `pending.rs` (the pending-changes count) and `token.rs` (the access
+//! token from the server's development endpoint, when it has one).
 #![cfg(target_arch = "wasm32")]
 
 mod app;
 mod page;
 mod pending;
 mod todo;
+mod token;
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use ycord_persistence::IndexeddbPersistence;
-use ycord_provider::{new_doc, page_relay_url, ProviderOptions, WebsocketProvider};
+use ycord_provider::{new_doc, page_relay_url, WebsocketProvider};
 
 /// Runs when the page loads the module: restores the list from IndexedDB, then connects to the
 /// relay and shows it.
@@ -32,6 +34,7 @@ pub fn start() {
 async fn run() {
     let room = page::param("room").unwrap_or_else(|| "todos".to_string());
     let doc = new_doc();
+    let token = token::TokenRequest::start(&room);
     let local = match IndexeddbPersistence::open(&format!("ycord-todos/{room}"), &doc).await {
         Ok(local) => Some(local),
         Err(error) => {
@@ -42,12 +45,9 @@ async fn run() {
     let relay = page::param("relay")
         .or_else(page_relay_url)
         .unwrap_or_else(|| "ws://127.0.0.1:8080".to_string());
-    let provider = Rc::new(WebsocketProvider::new(
-        &relay,
-        &room,
-        doc.clone(),
-        ProviderOptions::default(),
-    ));
+    // With the token the relay hands out, when it is one that asks for tokens.
+    let options = token.into_options().await;
+    let provider = Rc::new(WebsocketProvider::new(&relay, &room, doc.clone(), options));
     leptos::mount::mount_to_body(move || {
         StoredValue::new_local(local);
         view! { <app::Todos doc=doc room=room provider=provider /> }
