@@ -277,29 +277,66 @@ test('a read-only client syncs, is told permission denied, and its edit is neith
   assert.equal(fresh.doc.getText('text').toString(), 'by the writer!', 'after a restart the store has no read-only edit')
 })
 
-test('a token that expires closes the socket with 4401, and a fresh token in params reconnects and syncs', { timeout: 30000 }, async t => {
+test('a token that expires closes the socket with 4401, and a fresh token set in the closed handler reconnects and syncs', { timeout: 30000 }, async t => {
   const own = resources(t)
   const { server, secretFile } = await startAuthServer(own)
   const room = 'expiring'
   const shortLived = await mint(secretFile, { room, ttl: '2s' })
+  const fresh = await mint(secretFile, { room })
   const client = tokenClient(own, server.url, room, shortLived, 'short-lived')
+  // What an application does with y-websocket: on the terminal close, bring a new token.
+  client.provider.on('closed', event => {
+    if (event.code !== 4401) return
+    client.provider.params.token = fresh
+    client.provider.connect()
+  })
   await synced(client)
-  const peer = tokenClient(own, server.url, room, await mint(secretFile, { room }), 'peer')
+  const peer = tokenClient(own, server.url, room, fresh, 'peer')
   await synced(peer)
 
   const closed = await until(client, "the 'closed' event", () => client.terminal[0])
   assert.deepEqual(closed, { code: 4401, reason: 'token expired' }, 'the server closed with 4401 "token expired"')
   assert.deepEqual(client.closes, [4401], "the one 'connection-close' carries 4401")
-  assert.equal(client.provider.shouldConnect, false, 'y-websocket does not retry 4401 on its own')
   assert.ok(peer.provider.wsconnected, "the peer's longer token keeps it connected")
 
-  // Edits made while out are delivered once back with a fresh token.
-  client.doc.getText('text').insert(0, 'made while expired')
-  client.provider.params.token = await mint(secretFile, { room })
-  client.provider.connect()
-  await synced(client)
-  await hasText(peer, 'made while expired')
-  peer.doc.getText('text').insert(0, 'welcome back: ')
-  await hasText(client, 'welcome back: made while expired')
-  assert.equal(client.terminal.length, 1, 'no second close')
+  // Back with the fresh token: synced again, and edits flow both ways.
+  await until(client, 'synced again after the 4401', () => client.provider.synced)
+  client.doc.getText('text').insert(0, 'back again')
+  await hasText(peer, 'back again')
+  peer.doc.getText('text').insert(0, 'welcome ')
+  await hasText(client, 'welcome back again')
+  assert.deepEqual(client.closes, [4401], 'no other close: the fresh token was accepted at once')
+  assert.deepEqual(client.errors, [], 'no refused attempt')
+})
+
+test('a token offered as the ycord.token subprotocol next to ycord is answered with ycord and syncs', { timeout: 30000 }, async t => {
+  const own = resources(t)
+  const { server, secretFile } = await startAuthServer(own)
+  const room = 'by-subprotocol'
+  const token = await mint(secretFile, { room })
+  // The `ws` package, like browsers, fails a connection whose answer names a subprotocol that was
+  // not offered (the token) or names none when some were offered.
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(server.url, room, doc, {
+    WebSocketPolyfill: WebSocket,
+    disableBc: true,
+    protocols: ['ycord', `ycord.token.${token}`]
+  })
+  own(provider, () => { provider.destroy(); doc.destroy() })
+  const errors = []
+  provider.on('connection-error', event => errors.push(event?.message))
+  await deadline(new Promise(resolve => provider.on('synced', isSynced => { if (isSynced) resolve() })), TIMEOUT_MS, 'the subprotocol client to sync')
+  assert.equal(provider.ws.protocol, 'ycord', 'the server chose "ycord", never the token')
+  assert.deepEqual(errors, [])
+
+  const other = await mint(secretFile, { room: 'elsewhere' })
+  const refusedDoc = new Y.Doc()
+  const refused = new WebsocketProvider(server.url, room, refusedDoc, {
+    WebSocketPolyfill: WebSocket,
+    disableBc: true,
+    protocols: ['ycord', `ycord.token.${other}`]
+  })
+  own(refused, () => { refused.destroy(); refusedDoc.destroy() })
+  const refusal = await deadline(new Promise(resolve => refused.on('connection-error', event => resolve(event?.message))), TIMEOUT_MS, 'the refusal')
+  assert.equal(refusal, 'Unexpected server response: 403')
 })
