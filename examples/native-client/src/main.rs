@@ -7,12 +7,15 @@
 //! ```text
 //! cargo run -p native-client -- --url ws://127.0.0.1:1234 --room demo
 //! ```
+//!
+//! A server that requires tokens needs `--token` (or `YCORD_TOKEN`), e.g. one printed by
+//! `ycord token --room demo --secret-file FILE`.
 
 use anyhow::Context;
 use clap::Parser;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
-use ycord_provider::{new_doc, ProviderOptions, WebsocketProvider};
+use ycord_provider::{new_doc, ProviderOptions, Status, WebsocketProvider};
 use yrs::{GetString, Observable, Text, Transact};
 
 /// Join a room and edit its text from the terminal.
@@ -30,6 +33,9 @@ struct Args {
     /// The shared text to print and append to (the editor example uses "content").
     #[arg(long, default_value = "content")]
     text: String,
+    /// An access token for servers that require one (sent as `Authorization: Bearer`).
+    #[arg(long, env = "YCORD_TOKEN", hide_env_values = true)]
+    token: Option<String>,
 }
 
 #[tokio::main]
@@ -49,13 +55,24 @@ async fn main() -> anyhow::Result<()> {
         &args.url,
         &args.room,
         doc.clone(),
-        ProviderOptions::default(),
+        ProviderOptions {
+            token: args.token.clone(),
+            ..ProviderOptions::default()
+        },
     )
     .context("while creating the provider")?;
     let presence = serde_json::json!({ "user": { "name": args.name, "color": "#888888" } });
     provider.set_local_state(&presence.to_string());
     eprintln!("joining {} …", provider.url());
-    provider.wait_synced().await;
+    let mut status = provider.status_changes();
+    tokio::select! {
+        () = provider.wait_synced() => {}
+        _ = status.wait_for(|status| *status == Status::Unauthorized) => anyhow::bail!(
+            "the server refused the token (or wants one): pass --token, e.g. from \
+             `ycord token --room {} --secret-file FILE`",
+            args.room
+        ),
+    }
     eprintln!("synced; type a line and press enter to append it (Ctrl-D to quit)");
     println!("{}", text.get_string(&doc.transact()));
 
