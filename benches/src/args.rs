@@ -1,5 +1,7 @@
 //! Command-line flags of `ycord-load`.
 
+use std::path::PathBuf;
+
 use anyhow::{bail, Context};
 use clap::{Parser, ValueEnum};
 use url::{Host, Url};
@@ -73,6 +75,14 @@ pub struct LoadArgs {
     /// connects all joiners at once regardless.
     #[arg(long, default_value_t = 200)]
     pub connect_concurrency: usize,
+    /// Access token every client sends as `?token=` on its URL, as y-websocket's `params`
+    /// option does (for example one printed by `ycord token --room 'room-*'`).
+    #[arg(long, conflicts_with = "token_secret_file")]
+    pub token: Option<String>,
+    /// HS256 secret file (the server's `--auth-secret-file`) to mint every client a token of
+    /// its own, for exactly its room, sent as `?token=`. Minted before the clock starts.
+    #[arg(long, value_name = "FILE")]
+    pub token_secret_file: Option<PathBuf>,
 }
 
 impl LoadArgs {

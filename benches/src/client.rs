@@ -4,13 +4,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, timeout, Instant};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 use tokio_tungstenite::{connect_async_with_config, MaybeTlsStream, WebSocketStream};
 use ycord_protocol::{decode_frame, encode, Message, SyncMessage};
 use yrs::{ReadTxn, Transact};
@@ -32,8 +32,35 @@ pub struct ClientConfig {
     pub client_id: u32,
     /// Base URL; the client connects to `{base_url}/room-{room}`.
     pub base_url: String,
+    /// Access token sent as `?token=` on the URL, if any.
+    pub token: Option<String>,
     /// Seed of the client's edit positions and strings.
     pub seed: u64,
+}
+
+impl ClientConfig {
+    /// The room's URL, `{base_url}/room-{room}`: what messages name (never the token).
+    pub fn room_url(&self) -> String {
+        format!("{}/{}", self.base_url, room_name(self.room))
+    }
+
+    /// The URL the client opens: [`ClientConfig::room_url`], plus `?token=` when it has one.
+    pub fn url(&self) -> String {
+        let path = self.room_url();
+        match &self.token {
+            None => path,
+            Some(token) => {
+                let token: String =
+                    url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+                format!("{path}?token={token}")
+            }
+        }
+    }
+}
+
+/// The name of room number `room`, as it appears in the URL path and in a token's `room`.
+pub fn room_name(room: usize) -> String {
+    format!("room-{room}")
 }
 
 /// What the scheduler asks a client to do.
@@ -98,11 +125,20 @@ impl Client {
     /// # Errors
     /// As [`Client::connect`].
     pub async fn connect_with_state(config: &ClientConfig) -> anyhow::Result<(Client, Vec<u8>)> {
-        let url = format!("{}/room-{}", config.base_url, config.room);
+        let url = config.room_url();
         // The third argument disables Nagle: without it small frames wait for ACKs.
-        let (socket, _) = connect_async_with_config(url.as_str(), None, true)
+        let (socket, _) = connect_async_with_config(config.url().as_str(), None, true)
             .await
-            .with_context(|| format!("connecting to {url}"))?;
+            .map_err(|err| match err {
+                // A refused upgrade (401/403 without a valid token, 429/503 over a limit):
+                // the server's body says why.
+                WsError::Http(response) => anyhow!(
+                    "{url} refused the upgrade with HTTP {}: {}",
+                    response.status(),
+                    String::from_utf8_lossy(response.body().as_deref().unwrap_or_default())
+                ),
+                err => anyhow::Error::new(err).context(format!("connecting to {url}")),
+            })?;
         let (mut sink, mut stream) = socket.split();
         let author = Author::new(config.client_id, config.seed);
         let mut is_step1_sent = false;

@@ -12,7 +12,8 @@ use tokio::task::JoinSet;
 use tokio::time::{timeout_at, Instant};
 
 use crate::args::LoadArgs;
-use crate::client::{Client, ClientConfig};
+use crate::client::{room_name, Client, ClientConfig};
+use crate::token::Tokens;
 
 /// A client whose handshake finished.
 pub struct Connected {
@@ -22,6 +23,9 @@ pub struct Connected {
     pub state: Vec<u8>,
     /// When that step2 arrived.
     pub synced_at: Instant,
+    /// From the start of its TCP connect to that step2: the upgrade (token check included)
+    /// and the sync, without the wait for a free handshake slot.
+    pub handshake: Duration,
 }
 
 /// Connects every client of `configs`, at most `concurrency` handshakes at a time, and
@@ -43,22 +47,28 @@ pub async fn connect_all(
         let permits = Arc::clone(&permits);
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await?;
+            let started = Instant::now();
             let (client, state) = Client::connect_with_state(&config)
                 .await
                 .with_context(|| format!("client {}", config.index))?;
-            anyhow::Ok((config.index, client, state, Instant::now()))
+            let synced_at = Instant::now();
+            anyhow::Ok((
+                config.index,
+                Connected {
+                    client,
+                    state,
+                    synced_at,
+                    handshake: synced_at - started,
+                },
+            ))
         });
     }
     let mut connected: Vec<Option<Connected>> = (0..total).map(|_| None).collect();
     let mut count = 0;
     while count < total {
         match timeout_at(deadline, tasks.join_next()).await {
-            Ok(Some(Ok(Ok((index, client, state, synced_at))))) => {
-                connected[index] = Some(Connected {
-                    client,
-                    state,
-                    synced_at,
-                });
+            Ok(Some(Ok(Ok((index, client))))) => {
+                connected[index] = Some(client);
                 count += 1;
             }
             Ok(Some(Ok(Err(err)))) => return Err(err),
@@ -101,24 +111,47 @@ pub fn check_open_file_limit(sockets: usize) -> anyhow::Result<()> {
 }
 
 /// One [`ClientConfig`] per `--clients`, client `i` in room `i % rooms`, with distinct fresh
-/// Yjs client ids.
+/// Yjs client ids and the token `tokens` gives each.
 ///
 /// Ids come from OS entropy, not the seed: a server keeps its rooms between runs, and a
 /// fresh document reusing an id the room already has would write updates the server
 /// already holds, which it rightly does not relay.
-pub fn client_configs(args: &LoadArgs, base_url: &str) -> Vec<ClientConfig> {
+///
+/// # Errors
+/// When a token cannot be signed.
+pub fn client_configs(
+    args: &LoadArgs,
+    base_url: &str,
+    tokens: &Tokens,
+) -> anyhow::Result<Vec<ClientConfig>> {
     let mut rng = StdRng::seed_from_u64(args.seed);
     unique_client_ids(&mut rand::rng(), args.clients)
         .into_iter()
         .enumerate()
-        .map(|(index, client_id)| ClientConfig {
-            index,
-            room: args.room_of(index),
-            client_id,
-            base_url: base_url.to_owned(),
-            seed: rng.random(),
+        .map(|(index, client_id)| {
+            let room = args.room_of(index);
+            Ok(ClientConfig {
+                index,
+                room,
+                client_id,
+                base_url: base_url.to_owned(),
+                token: tokens.for_client(index, &room_name(room))?,
+                seed: rng.random(),
+            })
         })
         .collect()
+}
+
+/// The tokens `--token` or `--token-secret-file` asks for.
+///
+/// # Errors
+/// When the token secret cannot be read or is too short.
+pub fn tokens(args: &LoadArgs) -> anyhow::Result<Tokens> {
+    Ok(match (&args.token, &args.token_secret_file) {
+        (Some(token), _) => Tokens::Fixed(token.clone()),
+        (None, Some(path)) => Tokens::minted_from_file(path)?,
+        (None, None) => Tokens::None,
+    })
 }
 
 /// Distinct random 32-bit Yjs client ids (never 0).

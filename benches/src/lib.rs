@@ -8,7 +8,7 @@
 //! a module of [`modes`].
 //!
 //! Modules import in one direction: `run` → `modes` → `connect` → `client` → the leaves
-//! (`args`, `author`, `ledger`, `proc_stat`, `schedule`, `stats`).
+//! (`args`, `author`, `ledger`, `proc_stat`, `schedule`, `stats`, `token`).
 //!
 //! ```
 //! use ycord_benches::stats::Percentiles;
@@ -30,6 +30,7 @@ pub mod proc_stat;
 pub mod run;
 pub mod schedule;
 pub mod stats;
+pub mod token;
 
 pub use args::{LoadArgs, Mode};
 pub use run::{run, ModeReport};

@@ -6,6 +6,7 @@
 
 use clap::Parser;
 use ycord_benches::{LoadArgs, ModeReport};
+use ycord_server::auth::AuthConfig;
 use ycord_server::{Config, Server, Storage};
 
 async fn start_server() -> Server {
@@ -160,5 +161,49 @@ async fn idle_mode_weighs_connections() {
     assert_eq!(report.clients, 50);
     assert!(report.server_rss_connected_kb > 0);
     assert!(report.server_rss_per_connection_kb >= 0.0);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_mode_with_minted_tokens_opens_an_auth_server() {
+    let secret = b"a load-test secret of at least 32 bytes";
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, [&secret[..], b"\n"].concat()).unwrap();
+    let server = Server::bind(Config {
+        port: 0,
+        storage: Storage::Memory,
+        auth: Some(AuthConfig::with_secret(secret.to_vec())),
+        ..Config::default()
+    })
+    .await
+    .expect("the server starts on an ephemeral port");
+    let url = server.ws_url();
+    let idle = [
+        "--mode",
+        "idle",
+        "--clients",
+        "8",
+        "--rooms",
+        "4",
+        "--seconds",
+        "1",
+    ];
+
+    let without = ycord_benches::run(&args(&url, &idle)).await;
+    let refusal = format!("{:#}", without.expect_err("no token, no connection"));
+    assert!(refusal.contains("401"), "{refusal}");
+
+    let secret_path = secret_file.to_str().unwrap();
+    let with = args(
+        &url,
+        &[&idle[..], &["--token-secret-file", secret_path]].concat(),
+    );
+    let ModeReport::Idle(report) = ycord_benches::run(&with).await.unwrap() else {
+        panic!("idle mode must produce an idle report");
+    };
+    assert_eq!(report.clients, 8);
+    assert_eq!(report.tokens, "minted");
+    assert!(report.handshake_ms.max.is_some_and(|ms| ms > 0.0));
     server.shutdown().await;
 }

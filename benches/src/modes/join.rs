@@ -15,8 +15,8 @@ use yrs::{
 };
 
 use crate::args::LoadArgs;
-use crate::client::{Client, ClientConfig};
-use crate::connect::{check_open_file_limit, client_configs, connect_all};
+use crate::client::{room_name, Client, ClientConfig};
+use crate::connect::{check_open_file_limit, client_configs, connect_all, tokens};
 use crate::proc_stat::{self, ProcTarget};
 use crate::stats::{round_to, Percentiles};
 
@@ -69,9 +69,11 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<JoinReport> {
     let ticks = proc_stat::ticks_per_second();
     let server = ProcTarget::Pid(args.server_pid.context("join mode needs --server-pid")?);
 
-    let mut configs = client_configs(args, &base_url);
+    let tokens = tokens(args)?;
+    let mut configs = client_configs(args, &base_url, &tokens)?;
     for config in &mut configs {
         config.room = 0;
+        config.token = tokens.for_client(config.index, &room_name(0))?;
     }
     let uploader_config = ClientConfig {
         index: usize::MAX,

@@ -19,7 +19,7 @@ use yrs::sync::AwarenessUpdate;
 use yrs::ClientID;
 
 use crate::args::LoadArgs;
-use crate::connect::{check_open_file_limit, client_configs, connect_all};
+use crate::connect::{check_open_file_limit, client_configs, connect_all, tokens};
 use crate::ledger::micros;
 use crate::proc_stat::{self, ProcTarget};
 use crate::stats::{round_to, Percentiles};
@@ -100,7 +100,7 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<PresenceReport> {
     check_open_file_limit(args.clients)?;
     let ticks = proc_stat::ticks_per_second();
     let server = args.server_pid.map(ProcTarget::Pid);
-    let configs = client_configs(args, &base_url);
+    let configs = client_configs(args, &base_url, &tokens(args)?)?;
     let ids: Vec<u32> = configs.iter().map(|c| c.client_id).collect();
     let start = Instant::now();
     let clients = connect_all(configs, args.connect_concurrency, CONNECT_TIMEOUT).await?;

@@ -15,7 +15,7 @@ use tokio::time::{sleep, timeout, timeout_at, Instant};
 
 use crate::args::LoadArgs;
 use crate::client::{Client, ClientStats, Command};
-use crate::connect::client_configs;
+use crate::connect::{client_configs, tokens};
 use crate::ledger::RoomLedger;
 use crate::proc_stat::{self, ProcSample, ProcTarget};
 use crate::schedule::{run_paced, Pace};
@@ -109,7 +109,7 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<UpdatesReport> {
     let (synced_tx, mut synced_rx) = mpsc::channel::<Result<(), String>>(args.clients);
     let mut commands = Vec::with_capacity(args.clients);
     let mut tasks: Vec<JoinHandle<ClientStats>> = Vec::with_capacity(args.clients);
-    for config in client_configs(args, &base_url) {
+    for config in client_configs(args, &base_url, &tokens(args)?)? {
         let index = config.index;
         let (command_tx, command_rx) = mpsc::channel(COMMAND_QUEUE);
         commands.push(command_tx);
