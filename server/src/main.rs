@@ -123,6 +123,10 @@ struct Args {
     /// Repeatable; without it every origin is allowed.
     #[arg(long)]
     allowed_origin: Vec<String>,
+    /// A reverse proxy in front of the server (repeatable): a request from it counts as the
+    /// client it names last in X-Forwarded-For, for --max-connections-per-ip and /metrics.
+    #[arg(long)]
+    trusted_proxy: Vec<IpAddr>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -263,6 +267,7 @@ impl Args {
                 handshake_timeout: Duration::from_secs(self.handshake_timeout),
                 max_header_bytes: self.max_header_bytes,
                 allowed_origins: self.allowed_origin.clone(),
+                trusted_proxies: self.trusted_proxy.clone(),
             },
             ..Config::default()
         })

@@ -22,7 +22,7 @@ use crate::connection::{self, Client, ConnectionLimits};
 use crate::gate::{Gate, Need};
 use crate::health;
 use crate::http_serve::client_addr;
-use crate::limits::{AllowedOrigins, ConnectionCounter};
+use crate::limits::{AllowedOrigins, ConnectionCounter, TrustedProxies};
 use crate::metrics::Metrics;
 use crate::refusal::Refusal;
 use crate::rooms::Rooms;
@@ -44,6 +44,8 @@ pub(crate) struct RouteContext {
     pub(crate) connections: ConnectionCounter,
     /// Browser origins allowed to open a WebSocket.
     pub(crate) origins: AllowedOrigins,
+    /// Whose `X-Forwarded-For` names the client.
+    pub(crate) proxies: TrustedProxies,
 }
 
 /// Every route, in the order they are tried.
@@ -62,7 +64,9 @@ pub(crate) fn all(
         static_dir,
         connections,
         origins,
+        proxies,
     } = context;
+    let ws_proxies = proxies.clone();
 
     let ws_rooms = Arc::clone(&rooms);
     let ws_gate = gate.clone();
@@ -83,7 +87,8 @@ pub(crate) fn all(
             }
             // Counted before the token is checked: a full server turns clients away without
             // the cost of verifying them. Dropping the guard (a refused token) frees the place.
-            let ip = addr.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |addr| addr.ip());
+            let peer = addr.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |addr| addr.ip());
+            let ip = ws_proxies.client_address(peer, &request.headers);
             let guard = match connections.try_admit(&room, ip) {
                 Ok(guard) => guard,
                 Err(full) => {
@@ -125,7 +130,10 @@ pub(crate) fn all(
         .and(client_addr())
         .and(warp::header::headers_cloned())
         .map(move |remote: Option<SocketAddr>, headers: HeaderMap| {
-            if let Err(refusal) = metrics_allowed(metrics_access, &metrics_gate, remote, &headers) {
+            // Behind a proxy on the same host every request is from loopback: what counts is
+            // the client the proxy names.
+            let client = remote.map(|addr| proxies.client_address(addr.ip(), &headers));
+            if let Err(refusal) = metrics_allowed(metrics_access, &metrics_gate, client, &headers) {
                 return refusal.into_response();
             }
             warp::reply::with_header(
@@ -320,12 +328,14 @@ fn api_routes(
 fn metrics_allowed(
     access: MetricsAccess,
     gate: &Gate,
-    remote: Option<SocketAddr>,
+    client: Option<std::net::IpAddr>,
     headers: &HeaderMap,
 ) -> Result<(), Refusal> {
     match access {
         MetricsAccess::Open => Ok(()),
-        MetricsAccess::Loopback if remote.is_some_and(|addr| addr.ip().is_loopback()) => Ok(()),
+        MetricsAccess::Loopback if client.is_some_and(|ip| ip.to_canonical().is_loopback()) => {
+            Ok(())
+        }
         MetricsAccess::Loopback => Err(gate.refuse(
             "api",
             "",

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::connection::ConnectionLimits;
 use crate::gate::Gate;
 use crate::http_serve::{self, HttpLimits};
-use crate::limits::{AllowedOrigins, ConnectionCounter, ConnectionRate};
+use crate::limits::{AllowedOrigins, ConnectionCounter, ConnectionRate, TrustedProxies};
 use crate::metrics::Metrics;
 use crate::room_stats::RoomStats;
 use crate::room_task::{self, RoomContext};
@@ -134,6 +134,7 @@ impl Server {
             dev_token_secret: dev_token_secret(&config)?,
             connections: ConnectionCounter::new(&config.limits),
             origins,
+            proxies: TrustedProxies::new(&config.limits.trusted_proxies),
             static_dir: config.static_dir.clone(),
         });
 

@@ -60,6 +60,11 @@ pub struct Limits {
     /// regard to ASCII case. Empty allows every origin. A request with no `Origin` header
     /// (a native client) is always allowed; one from another origin is refused with HTTP 403.
     pub allowed_origins: Vec<String>,
+    /// Reverse proxies in front of the server whose `X-Forwarded-For` names the client: a
+    /// request from one of them counts against the address it appended last (for
+    /// [`Limits::max_connections_per_ip`] and the loopback-only `/metrics`). Empty: the
+    /// header is ignored, and every request is its socket's peer.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Limits {
@@ -87,6 +92,7 @@ impl Default for Limits {
             // The header limit of Node's HTTP server, which y-websocket clients already meet.
             max_header_bytes: 16 * 1024,
             allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

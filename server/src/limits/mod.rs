@@ -10,11 +10,13 @@
 //! The document size limit is the room's own (`room/document_size.rs`), and the header
 //! timeout and size are the HTTP server's (`http_serve.rs`).
 
+mod client_address;
 mod config;
 mod connections;
 mod origin;
 mod rate;
 
+pub(crate) use client_address::TrustedProxies;
 pub use config::Limits;
 pub(crate) use connections::ConnectionCounter;
 pub(crate) use origin::AllowedOrigins;

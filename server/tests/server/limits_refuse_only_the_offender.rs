@@ -104,6 +104,82 @@ async fn connections_past_the_per_address_limit_are_refused_with_429() {
     server.shutdown().await;
 }
 
+/// Opens a WebSocket to `room` as if through a proxy that says the client is `forwarded_for`.
+async fn upgrade_forwarded(
+    server: &Server,
+    room: &str,
+    forwarded_for: &str,
+) -> Result<impl Sized, (u16, String)> {
+    let mut request = format!("{}/{room}", server.ws_url())
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("x-forwarded-for", forwarded_for.parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(WsError::Http(response)) => {
+            let body: serde_json::Value =
+                serde_json::from_slice(response.body().as_deref().unwrap_or_default()).unwrap();
+            Err((
+                response.status().as_u16(),
+                body["reason"].as_str().unwrap().to_owned(),
+            ))
+        }
+        Err(err) => panic!("{err}"),
+    }
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_address_limit() {
+    let server = server(limited(Limits {
+        max_connections_per_ip: 1,
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Limits::default()
+    }))
+    .await;
+    let _first = upgrade_forwarded(&server, "a", "203.0.113.9")
+        .await
+        .unwrap();
+    let refused = upgrade_forwarded(&server, "a", "198.51.100.1, 203.0.113.9").await;
+    assert_eq!(
+        refused.err(),
+        Some((429, "too_many_connections_from_address".to_owned()))
+    );
+    let _other = upgrade_forwarded(&server, "a", "203.0.113.10")
+        .await
+        .unwrap();
+    // The proxy's loopback address does not make a forwarded client local.
+    let (status, _) = crate::support::http_with_headers(
+        server.local_addr(),
+        "GET",
+        "/metrics",
+        &[("x-forwarded-for", "203.0.113.9")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_untrusted_peer_cannot_choose_its_address_with_x_forwarded_for() {
+    let server = server(limited(Limits {
+        max_connections_per_ip: 1,
+        exempt_loopback_from_ip_limit: false,
+        ..Limits::default()
+    }))
+    .await;
+    let _first = upgrade_forwarded(&server, "a", "203.0.113.9")
+        .await
+        .unwrap();
+    let refused = upgrade_forwarded(&server, "a", "203.0.113.10").await;
+    assert_eq!(
+        refused.err(),
+        Some((429, "too_many_connections_from_address".to_owned()))
+    );
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn loopback_clients_are_exempt_from_the_address_limit_by_default() {
     let server = server(limited(Limits {
