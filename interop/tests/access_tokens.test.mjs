@@ -33,7 +33,7 @@ async function startAuthServer (own, extraArgs = []) {
   const args = ['--auth-secret-file', secretFile, ...extraArgs]
   const server = await startYcord(args)
   own(server, async () => { if (server.running) await server.stop() })
-  return { server, secret, secretFile, args, dir }
+  return { server, secret, secretFile, args }
 }
 
 /** `ycord token …`: the token the real CLI prints. */
@@ -144,7 +144,7 @@ const hasText = (client, text) => until(client, `text ${JSON.stringify(text)}`, 
  * its reconnect: two connection errors naming `status`, and never 'connected' nor synced.
  */
 async function assertNeverConnects (client, status) {
-  await until(client, 'two refused attempts', () => client.errors.length >= 2)
+  await until(client, 'two refused attempts', () => client.errors.length >= 2 && client.closes.length >= 2)
   for (const message of client.errors) {
     assert.equal(message, `Unexpected server response: ${status}`, `${client.name}: each attempt is refused with ${status}`)
   }
