@@ -44,6 +44,9 @@ impl Admitted {
 #[derive(Clone)]
 pub(crate) struct Gate {
     verifier: Option<Verifier>,
+    /// The clock skew the verifier tolerates, so a connection lasts as long as its token
+    /// is accepted (not closed the moment it opens).
+    leeway: u64,
     pub(crate) relay_read_only_awareness: bool,
     metrics: Arc<Metrics>,
 }
@@ -52,6 +55,7 @@ impl Gate {
     pub(crate) fn new(auth: Option<&AuthConfig>, metrics: Arc<Metrics>) -> Self {
         Gate {
             verifier: auth.map(Verifier::new),
+            leeway: auth.map_or(0, |auth| auth.leeway.as_secs()),
             relay_read_only_awareness: auth.is_none_or(|auth| auth.relay_read_only_awareness),
             metrics,
         }
@@ -78,7 +82,7 @@ impl Gate {
         if !claims.covers(room) {
             return Err(self.refuse("websocket", room, wrong_room(&claims, room)));
         }
-        Ok(admitted(claims))
+        Ok(admitted(claims, self.leeway))
     }
 
     /// The check of an API request about `room` (`None`: about the server, e.g. the list).
@@ -111,7 +115,7 @@ impl Gate {
         };
         match refusal {
             Some(refusal) => Err(self.refuse("api", shown, refusal)),
-            None => Ok(admitted(claims)),
+            None => Ok(admitted(claims, self.leeway)),
         }
     }
 
@@ -123,11 +127,11 @@ impl Gate {
     }
 }
 
-fn admitted(claims: Claims) -> Admitted {
+fn admitted(claims: Claims, leeway: u64) -> Admitted {
     Admitted {
         access: claims.access,
         sub: claims.sub,
-        expires_at: Some(claims.exp),
+        expires_at: Some(claims.exp.saturating_add(leeway)),
     }
 }
 

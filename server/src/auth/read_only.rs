@@ -8,6 +8,9 @@ use ycord_protocol::{decode_frame, encode, Message, SyncMessage};
 /// The reason sent in the permission-denied message.
 pub(crate) const READ_ONLY_REASON: &str = "read-only";
 
+/// A v1 update with no structs and no deletions.
+const EMPTY_UPDATE: &[u8] = &[0, 0];
+
 /// The filter of one read-only connection.
 #[derive(Debug)]
 pub(crate) struct ReadOnlyFilter {
@@ -47,11 +50,14 @@ impl ReadOnlyFilter {
             Message::Awareness(_) => self.relay_awareness,
             Message::Sync(_) | Message::Auth(_) => false,
         };
-        let writes = messages.iter().any(|message| {
-            matches!(
-                message,
-                Message::Sync(SyncMessage::Step2(_) | SyncMessage::Update(_))
-            )
+        // y-websocket answers the server's step1 with a step2 even when it has nothing: an
+        // empty update (no structs, no deletions) is dropped without telling, so the client
+        // hears "read-only" only when it actually tries to edit.
+        let writes = messages.iter().any(|message| match message {
+            Message::Sync(SyncMessage::Step2(update) | SyncMessage::Update(update)) => {
+                *update != EMPTY_UPDATE
+            }
+            _ => false,
         });
         let reply = (writes && !std::mem::replace(&mut self.has_told, true))
             .then(|| Bytes::from(encode::permission_denied(READ_ONLY_REASON)));
@@ -105,6 +111,19 @@ mod tests {
         );
         let second = filter.filter(Bytes::from(encode::sync_step2(&update())));
         assert_eq!(second, Filtered::default());
+    }
+
+    #[test]
+    fn an_empty_step2_is_dropped_without_a_denial() {
+        let mut filter = ReadOnlyFilter::new(true);
+        let empty = Doc::new()
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        assert_eq!(empty, EMPTY_UPDATE);
+        let filtered = filter.filter(Bytes::from(encode::sync_step2(&empty)));
+        assert_eq!(filtered, Filtered::default());
+        let edit = filter.filter(Bytes::from(encode::sync_update(&update())));
+        assert!(edit.reply.is_some(), "a real edit is still denied once");
     }
 
     #[test]

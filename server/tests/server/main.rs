@@ -13,6 +13,7 @@ mod support;
 
 mod access_hostile_tokens;
 mod access_http_api_needs_a_token_for_the_room;
+mod access_leeway_is_the_connections_too;
 mod access_public_keys_are_chosen_by_kid;
 mod access_read_only_connections_write_nothing;
 mod access_refusal_logs_never_show_the_token;

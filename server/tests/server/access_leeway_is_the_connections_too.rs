@@ -1,0 +1,57 @@
+//! The clock skew a server tolerates on `exp` holds for the whole connection: a token accepted
+//! within the leeway is not closed with 4401 the moment its socket opens.
+
+use std::time::Duration;
+
+use ycord_server::auth::{unix_now, AuthConfig};
+use ycord_server::Config;
+
+use crate::access_support::{auth_server, signed_raw, upgrade, SECRET};
+
+const HS256_HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+
+#[tokio::test]
+async fn a_token_just_past_exp_within_the_leeway_connects_and_stays_open() {
+    let server = auth_server(
+        AuthConfig {
+            leeway: Duration::from_secs(60),
+            ..AuthConfig::with_secret(SECRET.to_vec())
+        },
+        Config::default(),
+    )
+    .await;
+    let claims = format!(
+        r#"{{"room":"room","access":"rw","exp":{}}}"#,
+        unix_now() - 5
+    );
+    let token = signed_raw(HS256_HEADER, &claims, SECRET);
+    let (mut client, _) = upgrade(&server, &format!("room?token={token}"), &[])
+        .await
+        .accepted();
+    // A round trip through the room: a socket closed with 4401 on opening would not answer.
+    assert_eq!(client.fetch_text().await, "");
+    assert_eq!(server.stats().connections, 1);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_token_past_exp_and_the_leeway_is_refused_at_the_upgrade() {
+    let server = auth_server(
+        AuthConfig {
+            leeway: Duration::from_secs(60),
+            ..AuthConfig::with_secret(SECRET.to_vec())
+        },
+        Config::default(),
+    )
+    .await;
+    let claims = format!(
+        r#"{{"room":"room","access":"rw","exp":{}}}"#,
+        unix_now() - 61
+    );
+    let token = signed_raw(HS256_HEADER, &claims, SECRET);
+    let (status, reason) = upgrade(&server, &format!("room?token={token}"), &[])
+        .await
+        .refusal();
+    assert_eq!((status, reason.as_str()), (401, "expired_token"));
+    server.shutdown().await;
+}
