@@ -118,6 +118,10 @@ async fn a_read_only_token_syncs_and_the_status_shows_the_denial() {
         mounted.textarea.value() == "from the writer"
     })
     .await;
+    assert_eq!(status.permission_denied.get_untracked(), None);
+    let end = mounted.textarea.value().encode_utf16().count() as u32;
+    mounted.textarea.set_selection_range(end, end).unwrap();
+    type_text(&mounted.textarea, " and the reader");
     wait_for_value(&mut denied, "the read-only denial", Option::is_some).await;
     assert_eq!(
         status.permission_denied.get_untracked().as_deref(),

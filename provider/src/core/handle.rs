@@ -197,9 +197,9 @@ impl WebsocketProvider {
 
     /// The reason the server gave the last time it refused a message of this client with
     /// y-protocols' permission-denied message; `None` until then. A ycord server sends
-    /// `"read-only"` once per connection opened with a read-only token, as soon as the client
-    /// sends its state (which the provider does right after connecting). Edits the server
-    /// refuses stay in the local document but reach no one.
+    /// `"read-only"` once per connection opened with a read-only token, the first time the
+    /// client sends an edit. Edits the server refuses stay in the local document but reach no
+    /// one.
     pub fn permission_denied(&self) -> Option<String> {
         self.state.permission_denied()
     }

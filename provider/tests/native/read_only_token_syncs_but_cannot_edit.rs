@@ -28,18 +28,14 @@ async fn a_read_only_client_syncs_but_its_edits_reach_no_one() {
         text_of(reader.doc()) == "written"
     })
     .await;
-    // A ycord server answers the first sync message of a read-only connection with the
-    // denial, which the provider's own step2 right after connecting already is.
+    append(reader.doc(), " by the reader");
     let mut denied = [reader.permission_denied_changes()];
-    until(
-        "the server tells the reader it is read-only",
-        &mut denied,
-        || reader.permission_denied().is_some(),
-    )
+    until("the server refuses the reader's edit", &mut denied, || {
+        reader.permission_denied().is_some()
+    })
     .await;
     assert_eq!(reader.permission_denied().as_deref(), Some("read-only"));
 
-    append(reader.doc(), " by the reader");
     // The server handles a connection's frames in order, and relays a read-only client's
     // awareness: once the writer sees the reader's state, the edit sent before it was handled.
     reader.set_local_state(r#"{"user":{"name":"reader"}}"#);
@@ -73,7 +69,8 @@ async fn a_read_only_client_syncs_but_its_edits_reach_no_one() {
     until(
         "the reader gets the writer's next edit",
         &mut reader_updates,
-        || text_of(reader.doc()).contains("written!"),
+        // Where the "!" lands beside the reader's own concurrent insert depends on client ids.
+        || text_of(reader.doc()).contains('!'),
     )
     .await;
     assert_eq!(text_of(writer.doc()), "written!");
