@@ -43,7 +43,8 @@ impl Admitted {
 /// The token check of one server.
 #[derive(Clone)]
 pub(crate) struct Gate {
-    verifier: Option<Verifier>,
+    /// Shared: the routes are cloned for every HTTP connection, and the keys need not be.
+    verifier: Option<Arc<Verifier>>,
     /// The clock skew the verifier tolerates, so a connection lasts as long as its token
     /// is accepted (not closed the moment it opens).
     leeway: u64,
@@ -54,7 +55,7 @@ pub(crate) struct Gate {
 impl Gate {
     pub(crate) fn new(auth: Option<&AuthConfig>, metrics: Arc<Metrics>) -> Self {
         Gate {
-            verifier: auth.map(Verifier::new),
+            verifier: auth.map(|auth| Arc::new(Verifier::new(auth))),
             leeway: auth.map_or(0, |auth| auth.leeway.as_secs()),
             relay_read_only_awareness: auth.is_none_or(|auth| auth.relay_read_only_awareness),
             metrics,
