@@ -33,7 +33,8 @@ pub fn start() {
 async fn run() {
     let room = page::param("room").unwrap_or_else(|| "welcome".to_string());
     let doc = new_doc();
-    let token = token::TokenRequest::start(&room);
+    let relay_param = page::param("relay");
+    let token = token::TokenRequest::start(&room, relay_param.as_deref());
 
     // Offline first: what this browser stored of the room is in the document before anything
     // is shown or sent. Without IndexedDB (some private windows) the editor still works, only
@@ -47,7 +48,7 @@ async fn run() {
     };
 
     // The relay serving this page, unless `?relay=ws://…` names another.
-    let relay = page::param("relay")
+    let relay = relay_param
         .or_else(page_relay_url)
         .unwrap_or_else(|| "ws://127.0.0.1:8080".to_string());
     // With the token the relay hands out, when it is one that asks for tokens.

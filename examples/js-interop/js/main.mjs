@@ -20,7 +20,8 @@ const devToken = async () => {
     return null
   }
 }
-const token = await devToken()
+// The page's server's tokens are good for it alone: another relay (`?relay=`) gets none.
+const token = params.get('relay') ? null : await devToken()
 
 const doc = new Y.Doc()
 const text = doc.getText('body')

@@ -20,7 +20,9 @@ pub fn start() {
 
 async fn run() {
     let room = param("room").unwrap_or_else(|| "interop".to_string());
-    let relay = param("relay")
+    let relay_param = param("relay");
+    let token = token::TokenRequest::start(&room, relay_param.as_deref());
+    let relay = relay_param
         .or_else(page_relay_url)
         .unwrap_or_else(|| "ws://127.0.0.1:8080".to_string());
     let doc = new_doc();
@@ -28,7 +30,7 @@ async fn run() {
     // Cross-tab sync off: the two clients of this page must meet through the server.
     let options = ProviderOptions {
         cross_tab: false,
-        ..token::TokenRequest::start(&room).into_options().await
+        ..token.into_options().await
     };
     let provider = WebsocketProvider::new(&relay, &room, doc.clone(), options);
     let section = web_sys::window()

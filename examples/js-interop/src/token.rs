@@ -16,19 +16,22 @@ pub struct TokenRequest {
 }
 
 impl TokenRequest {
-    /// Sends the request now.
-    pub fn start(room: &str) -> Self {
+    /// Sends the request now, unless the page names another relay (`relay_param`, from
+    /// `?relay=…`): the tokens of the server that served the page are good for it alone.
+    pub fn start(room: &str, relay_param: Option<&str>) -> Self {
         let url = format!(
             "/dev/token?room={}&access=rw",
             String::from(js_sys::encode_uri_component(&room_as_addressed(room)))
         );
-        let response = web_sys::window().map(|window| window.fetch_with_str(&url));
+        let response = web_sys::window()
+            .filter(|_| relay_param.is_none())
+            .map(|window| window.fetch_with_str(&url));
         TokenRequest { url, response }
     }
 
     /// The provider's options: a server with the endpoint gets its token (and the endpoint as
     /// the source of fresh ones, asked again when the server says the token expired); a server
-    /// without it (an open one, answering 404) gets none.
+    /// without it (an open one, answering 404), or another relay, gets none.
     pub async fn into_options(self) -> ProviderOptions {
         match token_from(self.response).await {
             Some(token) => ProviderOptions {

@@ -34,7 +34,8 @@ pub fn start() {
 async fn run() {
     let room = page::param("room").unwrap_or_else(|| "todos".to_string());
     let doc = new_doc();
-    let token = token::TokenRequest::start(&room);
+    let relay_param = page::param("relay");
+    let token = token::TokenRequest::start(&room, relay_param.as_deref());
     let local = match IndexeddbPersistence::open(&format!("ycord-todos/{room}"), &doc).await {
         Ok(local) => Some(local),
         Err(error) => {
@@ -42,7 +43,7 @@ async fn run() {
             None
         }
     };
-    let relay = page::param("relay")
+    let relay = relay_param
         .or_else(page_relay_url)
         .unwrap_or_else(|| "ws://127.0.0.1:8080".to_string());
     // With the token the relay hands out, when it is one that asks for tokens.
