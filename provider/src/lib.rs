@@ -52,7 +52,7 @@ use native as transport;
 
 pub use self::core::{WebsocketProvider, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF};
 #[cfg(target_arch = "wasm32")]
-pub use browser::page_relay_url;
+pub use browser::{page_relay_url, room_path, TokenRequest};
 pub use doc::new_doc;
 pub use error::ProviderError;
 pub use options::ProviderOptions;

@@ -6,22 +6,20 @@
 //! in this browser's IndexedDB before the server has answered.
 //!
 //! Read it in this order: [`start`] (the wiring: IndexedDB, token, provider, mount), then
-//! `app.rs` (the page), `carets.rs` (remote carets), `identity.rs` (your name and colour) and
-//! `token.rs` (the access token from the server's development endpoint, when it has one).
+//! `app.rs` (the page), `carets.rs` (remote carets) and `identity.rs` (your name and colour).
 #![cfg(target_arch = "wasm32")]
 
 mod app;
 mod carets;
 mod identity;
 mod page;
-mod token;
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use ycord_persistence::IndexeddbPersistence;
-use ycord_provider::{new_doc, page_relay_url, WebsocketProvider};
+use ycord_provider::{new_doc, page_relay_url, TokenRequest, WebsocketProvider};
 
 /// Runs when the page loads the module: restores the room's document from IndexedDB, then
 /// connects to the relay and shows the editor.
@@ -34,7 +32,13 @@ async fn run() {
     let room = page::param("room").unwrap_or_else(|| "welcome".to_string());
     let doc = new_doc();
     let relay_param = page::param("relay");
-    let token = token::TokenRequest::start(&room, relay_param.as_deref());
+    let token = if relay_param.is_none() {
+        // The development endpoint of the relay that served the page (`cargo xtask demo`);
+        // another relay's tokens come from elsewhere.
+        TokenRequest::dev_endpoint(&room)
+    } else {
+        TokenRequest::none()
+    };
 
     // Offline first: what this browser stored of the room is in the document before anything
     // is shown or sent. Without IndexedDB (some private windows) the editor still works, only

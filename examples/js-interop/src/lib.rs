@@ -4,12 +4,10 @@
 //! (`cargo xtask demo`), type on either side and watch the other.
 #![cfg(target_arch = "wasm32")]
 
-mod token;
-
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use ycord_leptos::{use_provider_status, CollabTextarea, SyncStatus};
-use ycord_provider::{new_doc, page_relay_url, ProviderOptions, WebsocketProvider};
+use ycord_provider::{new_doc, page_relay_url, ProviderOptions, TokenRequest, WebsocketProvider};
 
 /// Runs when the page loads the module: connects to the room and mounts the editor in
 /// `#ycord-client`.
@@ -21,12 +19,18 @@ pub fn start() {
 async fn run() {
     let room = param("room").unwrap_or_else(|| "interop".to_string());
     let relay_param = param("relay");
-    let token = token::TokenRequest::start(&room, relay_param.as_deref());
+    let token = if relay_param.is_none() {
+        // The development endpoint of the relay that served the page (`cargo xtask demo`);
+        // another relay's tokens come from elsewhere.
+        TokenRequest::dev_endpoint(&room)
+    } else {
+        TokenRequest::none()
+    };
     let relay = relay_param
         .or_else(page_relay_url)
         .unwrap_or_else(|| "ws://127.0.0.1:8080".to_string());
     let doc = new_doc();
-    // With the token the relay hands out, when it is one that asks for tokens (`token.rs`).
+    // With the token the relay hands out, when it is one that asks for tokens.
     // Cross-tab sync off: the two clients of this page must meet through the server.
     let options = ProviderOptions {
         cross_tab: false,

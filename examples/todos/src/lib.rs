@@ -7,22 +7,20 @@
 //! counted as pending until the server has them.
 //!
 //! Read it in this order: [`start`] (the wiring), `todo.rs` (the record and its order), then
-//! `app.rs` (the page), `pending.rs` (the pending-changes count) and `token.rs` (the access
-//! token from the server's development endpoint, when it has one).
+//! `app.rs` (the page) and `pending.rs` (the pending-changes count).
 #![cfg(target_arch = "wasm32")]
 
 mod app;
 mod page;
 mod pending;
 mod todo;
-mod token;
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use ycord_persistence::IndexeddbPersistence;
-use ycord_provider::{new_doc, page_relay_url, WebsocketProvider};
+use ycord_provider::{new_doc, page_relay_url, TokenRequest, WebsocketProvider};
 
 /// Runs when the page loads the module: restores the list from IndexedDB, then connects to the
 /// relay and shows it.
@@ -35,7 +33,13 @@ async fn run() {
     let room = page::param("room").unwrap_or_else(|| "todos".to_string());
     let doc = new_doc();
     let relay_param = page::param("relay");
-    let token = token::TokenRequest::start(&room, relay_param.as_deref());
+    let token = if relay_param.is_none() {
+        // The development endpoint of the relay that served the page (`cargo xtask demo`);
+        // another relay's tokens come from elsewhere.
+        TokenRequest::dev_endpoint(&room)
+    } else {
+        TokenRequest::none()
+    };
     let local = match IndexeddbPersistence::open(&format!("ycord-todos/{room}"), &doc).await {
         Ok(local) => Some(local),
         Err(error) => {

@@ -25,6 +25,7 @@ use crate::WebsocketProvider;
 
 pub(crate) use self::clock::SessionClock;
 pub use self::page::page_relay_url;
+pub use self::token_endpoint::{room_path, TokenRequest};
 
 /// What the task and the page-hide listener share besides the [`ProviderState`]. Single
 /// threaded: every borrow ends within the statement that takes it.
