@@ -194,16 +194,15 @@ pub(crate) fn all(
         .unify()
 }
 
-/// `/api/rooms…` and `/api/quarantine/…`, each behind the token it needs.
+/// `/api/rooms…`, `/api/connections/…` and `/api/quarantine/…`, each behind the token it needs.
 fn api_routes(
     api: Api,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
     let max_body = api.max_body as u64;
     let with_api = warp::any().map(move || api.clone());
-    let headers = warp::header::headers_cloned();
     let list = warp::path!("api" / "rooms")
         .and(warp::get())
-        .and(headers)
+        .and(warp::header::headers_cloned())
         .and(with_api.clone())
         .then(|headers: HeaderMap, api: Api| async move {
             match api.allow(None, Need::Admin, &headers) {
@@ -211,106 +210,83 @@ fn api_routes(
                 Err(refused) => refused.into_response(),
             }
         });
-    let get = warp::path("api")
-        .and(warp::path("rooms"))
-        .and(warp::path::tail())
-        .and(warp::get())
-        .and(warp::query::<HashMap<String, String>>())
-        .and(headers)
-        .and(with_api.clone())
-        .then(
-            |tail: Tail, query: HashMap<String, String>, headers: HeaderMap, api: Api| async move {
-                let room = tail.as_str();
-                if let Err(refused) = api.allow(Some(room), Need::Read, &headers) {
-                    return refused.into_response();
-                }
-                let as_json = query.get("format").is_some_and(|f| f == "json");
-                api.get(room, as_json).await
-            },
-        );
-    let post = warp::path("api")
-        .and(warp::path("rooms"))
-        .and(warp::path::tail())
-        .and(warp::post())
-        .and(headers)
-        .and(warp::body::content_length_limit(max_body))
-        .and(warp::body::bytes())
-        .and(with_api.clone())
-        .and_then(
-            |tail: Tail, headers: HeaderMap, body: Bytes, api: Api| async move {
-                let Some(room) = tail.as_str().strip_suffix("/update") else {
-                    return Err(warp::reject::not_found());
-                };
-                Ok(match api.allow(Some(room), Need::Write, &headers) {
-                    Ok(()) => api.apply(room, body).await,
-                    Err(refused) => refused.into_response(),
-                })
-            },
-        );
-    let delete = warp::path("api")
-        .and(warp::path("rooms"))
-        .and(warp::path::tail())
-        .and(warp::delete())
-        .and(headers)
-        .and(with_api.clone())
-        .then(|tail: Tail, headers: HeaderMap, api: Api| async move {
-            let room = tail.as_str();
-            match api.allow(Some(room), Need::Write, &headers) {
-                Ok(()) => api.delete(room).await,
-                Err(refused) => refused.into_response(),
-            }
-        });
+    let get = room_request(
+        "rooms",
+        warp::get(),
+        whole_tail,
+        Need::Read,
+        with_api.clone(),
+    )
+    .and(warp::query::<HashMap<String, String>>())
+    .then(|allowed: Allowed, query: HashMap<String, String>| {
+        let as_json = query.get("format").is_some_and(|f| f == "json");
+        answer(allowed, move |room, api| async move {
+            api.get(&room, as_json).await
+        })
+    });
+    let post = room_request(
+        "rooms",
+        warp::post(),
+        update_tail,
+        Need::Write,
+        with_api.clone(),
+    )
+    .and(warp::body::content_length_limit(max_body))
+    .and(warp::body::bytes())
+    .then(|allowed: Allowed, body: Bytes| {
+        answer(
+            allowed,
+            |room, api| async move { api.apply(&room, body).await },
+        )
+    });
+    let delete = room_request(
+        "rooms",
+        warp::delete(),
+        whole_tail,
+        Need::Write,
+        with_api.clone(),
+    )
+    .then(|allowed: Allowed| answer(allowed, |room, api| async move { api.delete(&room).await }));
+    let connections = room_request(
+        "connections",
+        warp::get(),
+        whole_tail,
+        Need::Read,
+        with_api.clone(),
+    )
+    .then(|allowed: Allowed| answer(allowed, |room, api| async move { api.connections(&room) }));
     // The quarantine has its own prefix: room names may contain '/', so a suffix after
     // the room could not be told apart from a room's name. Quarantined bytes are what some
     // client sent into the room, so reading them needs write access to it, like deleting.
-    let quarantine_get = warp::path("api")
-        .and(warp::path("quarantine"))
-        .and(warp::path::tail())
-        .and(warp::get())
-        .and(warp::query::<QuarantineQuery>())
-        .and(headers)
-        .and(with_api.clone())
-        .then(
-            |tail: Tail, query: QuarantineQuery, headers: HeaderMap, api: Api| async move {
-                let room = tail.as_str();
-                if let Err(refused) = api.allow(Some(room), Need::Write, &headers) {
-                    return refused.into_response();
-                }
-                match query.seq {
-                    Some(seq) => api.quarantined_update(room, seq).await,
-                    None => api.quarantined(room).await,
-                }
-            },
-        );
-    let quarantine_delete = warp::path("api")
-        .and(warp::path("quarantine"))
-        .and(warp::path::tail())
-        .and(warp::delete())
-        .and(warp::query::<QuarantineQuery>())
-        .and(headers)
-        .and(with_api.clone())
-        .then(
-            |tail: Tail, query: QuarantineQuery, headers: HeaderMap, api: Api| async move {
-                let room = tail.as_str();
-                match api.allow(Some(room), Need::Write, &headers) {
-                    Ok(()) => api.delete_quarantined(room, query.seq).await,
-                    Err(refused) => refused.into_response(),
-                }
-            },
-        );
-    let connections = warp::path("api")
-        .and(warp::path("connections"))
-        .and(warp::path::tail())
-        .and(warp::get())
-        .and(headers)
-        .and(with_api.clone())
-        .map(|tail: Tail, headers: HeaderMap, api: Api| {
-            let room = tail.as_str();
-            match api.allow(Some(room), Need::Read, &headers) {
-                Ok(()) => api.connections(room),
-                Err(refused) => refused.into_response(),
+    let quarantine_get = room_request(
+        "quarantine",
+        warp::get(),
+        whole_tail,
+        Need::Write,
+        with_api.clone(),
+    )
+    .and(warp::query::<QuarantineQuery>())
+    .then(|allowed: Allowed, query: QuarantineQuery| {
+        answer(allowed, move |room, api| async move {
+            match query.seq {
+                Some(seq) => api.quarantined_update(&room, seq).await,
+                None => api.quarantined(&room).await,
             }
-        });
+        })
+    });
+    let quarantine_delete = room_request(
+        "quarantine",
+        warp::delete(),
+        whole_tail,
+        Need::Write,
+        with_api,
+    )
+    .and(warp::query::<QuarantineQuery>())
+    .then(|allowed: Allowed, query: QuarantineQuery| {
+        answer(allowed, move |room, api| async move {
+            api.delete_quarantined(&room, query.seq).await
+        })
+    });
     list.or(get)
         .unify()
         .or(connections)
@@ -323,6 +299,63 @@ fn api_routes(
         .unify()
         .or(quarantine_delete)
         .unify()
+}
+
+/// A room request the token allows (the room and the API), or the refusal.
+type Allowed = Result<(String, Api), Refusal>;
+
+/// The room of `/api/<section>/<tail>` is the whole tail.
+fn whole_tail(tail: &str) -> Option<&str> {
+    Some(tail)
+}
+
+/// The room of `POST /api/rooms/<room>/update`.
+fn update_tail(tail: &str) -> Option<&str> {
+    tail.strip_suffix("/update")
+}
+
+/// `/api/<section>/<tail>` with `method`, whose room `room_of` finds in the tail (requests
+/// where it finds none are left to other routes), checked for `need`.
+fn room_request<M>(
+    section: &'static str,
+    method: M,
+    room_of: fn(&str) -> Option<&str>,
+    need: Need,
+    with_api: impl Filter<Extract = (Api,), Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+) -> impl Filter<Extract = (Allowed,), Error = Rejection> + Clone + Send + Sync + 'static
+where
+    M: Filter<Extract = (), Error = Rejection> + Clone + Send + Sync + 'static,
+{
+    warp::path("api")
+        .and(warp::path(section))
+        .and(warp::path::tail())
+        .and(method)
+        .and(warp::header::headers_cloned())
+        .and(with_api)
+        .and_then(move |tail: Tail, headers: HeaderMap, api: Api| async move {
+            let Some(room) = room_of(tail.as_str()) else {
+                return Err(warp::reject::not_found());
+            };
+            Ok(api
+                .allow(Some(room), need, &headers)
+                .map(|()| (room.to_owned(), api)))
+        })
+}
+
+/// `respond` to an allowed request; the refusal's answer otherwise.
+async fn answer<F, Fut>(allowed: Allowed, respond: F) -> Response
+where
+    F: FnOnce(String, Api) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    match allowed {
+        Ok((room, api)) => respond(room, api).await,
+        Err(refused) => refused.into_response(),
+    }
 }
 
 fn metrics_allowed(

@@ -10,8 +10,9 @@ use crate::access_support::{auth_server, signed_raw, upgrade, SECRET};
 
 const HS256_HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
-#[tokio::test]
-async fn a_token_just_past_exp_within_the_leeway_connects_and_stays_open() {
+/// A server tolerating 60 s of clock skew, and a token for `room` whose `exp` passed
+/// `ago_secs` seconds ago.
+async fn leeway_server_and_token(ago_secs: u64) -> (ycord_server::Server, String) {
     let server = auth_server(
         AuthConfig {
             leeway: Duration::from_secs(60),
@@ -22,9 +23,14 @@ async fn a_token_just_past_exp_within_the_leeway_connects_and_stays_open() {
     .await;
     let claims = format!(
         r#"{{"room":"room","access":"rw","exp":{}}}"#,
-        unix_now() - 5
+        unix_now() - ago_secs
     );
-    let token = signed_raw(HS256_HEADER, &claims, SECRET);
+    (server, signed_raw(HS256_HEADER, &claims, SECRET))
+}
+
+#[tokio::test]
+async fn a_token_just_past_exp_within_the_leeway_connects_and_stays_open() {
+    let (server, token) = leeway_server_and_token(5).await;
     let (mut client, _) = upgrade(&server, &format!("room?token={token}"), &[])
         .await
         .accepted();
@@ -36,19 +42,7 @@ async fn a_token_just_past_exp_within_the_leeway_connects_and_stays_open() {
 
 #[tokio::test]
 async fn a_token_past_exp_and_the_leeway_is_refused_at_the_upgrade() {
-    let server = auth_server(
-        AuthConfig {
-            leeway: Duration::from_secs(60),
-            ..AuthConfig::with_secret(SECRET.to_vec())
-        },
-        Config::default(),
-    )
-    .await;
-    let claims = format!(
-        r#"{{"room":"room","access":"rw","exp":{}}}"#,
-        unix_now() - 61
-    );
-    let token = signed_raw(HS256_HEADER, &claims, SECRET);
+    let (server, token) = leeway_server_and_token(61).await;
     let (status, reason) = upgrade(&server, &format!("room?token={token}"), &[])
         .await
         .refusal();
