@@ -18,58 +18,37 @@ fn forged_token(room: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_refused_with_401_is_replaced_from_the_source() {
-    let server = start_auth_server().await;
-    let room = unique_room("refused-401");
-    let source_room = room.clone();
-    let (source, calls) = counting_source(move || rw_token(&source_room));
-    let a = provider_with(
-        &server.ws_url(),
-        &room,
-        ProviderOptions {
-            token: Some(forged_token(&room)),
-            token_source: Some(source),
-            ..ProviderOptions::default()
-        },
-    );
-    synced(&a).await;
-    assert_eq!(*calls.borrow(), 1, "one refusal, one fresh token");
+    syncs_after_one_call_of_the_source("refused-401", |room| Some(forged_token(room))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_for_another_room_refused_with_403_is_replaced_from_the_source() {
-    let server = start_auth_server().await;
-    let room = unique_room("refused-403");
-    let source_room = room.clone();
-    let (source, calls) = counting_source(move || rw_token(&source_room));
-    let a = provider_with(
-        &server.ws_url(),
-        &room,
-        ProviderOptions {
-            token: Some(rw_token("some-other-room")),
-            token_source: Some(source),
-            ..ProviderOptions::default()
-        },
-    );
-    synced(&a).await;
-    assert_eq!(*calls.borrow(), 1, "one refusal, one fresh token");
+    syncs_after_one_call_of_the_source("refused-403", |_| Some(rw_token("some-other-room"))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_token_the_first_connection_waits_for_the_source() {
+    syncs_after_one_call_of_the_source("source-only", |_| None).await;
+}
+
+/// A provider for a fresh room whose first token is `first_token(room)`, with a source of
+/// valid tokens: it syncs, having asked the source exactly once.
+async fn syncs_after_one_call_of_the_source(prefix: &str, first_token: fn(&str) -> Option<String>) {
     let server = start_auth_server().await;
-    let room = unique_room("source-only");
+    let room = unique_room(prefix);
     let source_room = room.clone();
     let (source, calls) = counting_source(move || rw_token(&source_room));
     let a = provider_with(
         &server.ws_url(),
         &room,
         ProviderOptions {
+            token: first_token(&room),
             token_source: Some(source),
             ..ProviderOptions::default()
         },
     );
     synced(&a).await;
-    assert_eq!(*calls.borrow(), 1);
+    assert_eq!(*calls.borrow(), 1, "one fresh token, asked for once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use ycord_protocol::{encode, Message, SyncMessage};
-use ycord_server::{Config, Server};
+use ycord_server::{Config, Limits, Server};
 use yrs::Doc;
 
 use crate::support::{http, server, text_update, RawClient, TIMEOUT};
@@ -112,6 +112,12 @@ async fn a_client_that_stops_reading_is_dropped_and_the_room_carries_on() {
     let server = server(Config {
         send_queue: 4,
         write_timeout: Duration::from_millis(200),
+        // The writer sends up to 100 MiB as fast as it can: this is about the stalled reader,
+        // not the writer's byte rate.
+        limits: Limits {
+            bytes_per_second: usize::MAX / 2,
+            ..Limits::default()
+        },
         ..Config::default()
     })
     .await;
