@@ -117,6 +117,7 @@ export class Agent extends EventEmitter {
   }
 
   async setAwareness (state) { await this.request('set_awareness', { state }) }
+  async clearAwareness () { await this.request('clear_awareness') }
   async insert (index, text) { await this.request('insert', { index, text }) }
   async mapSet (key, value) { await this.request('map_set', { key, value }) }
   async arrayPush (value) { await this.request('array_push', { value }) }

@@ -72,6 +72,9 @@ export class JsClient {
 
   async setAwareness (state) { this.awareness.setLocalState(state) }
 
+  /** Removes the local awareness state (peers see this client leave, the socket stays). */
+  async clearAwareness () { this.awareness.setLocalState(null) }
+
   /** Inserts at `index`, clamped to the text's length (as the agent does). */
   async insert (index, text) {
     const ytext = this.doc.getText('text')

@@ -1,6 +1,6 @@
 // Rooms of mixed peers (JS clients and Rust agents) and the waits the tests share.
 // Every peer has: name, kind, clientId, snapshot(), onRemoteUpdate(), awarenessStates(),
-// onAwarenessChange(), setAwareness(), insert(), mapSet(), arrayPush(), disconnect(), connect(),
+// onAwarenessChange(), setAwareness(), clearAwareness(), insert(), mapSet(), arrayPush(), disconnect(), connect(),
 // leave(), crash(), close().
 
 import { connectJsClient } from './js_client.mjs'

@@ -5,7 +5,11 @@
 //! `last_updated` timestamps the `Awareness` already records with its injected clock; the
 //! adapter decides when to call it (see [`AwarenessTimer::next_deadline`]).
 
-use yrs::sync::{Awareness, Timestamp};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use yrs::sync::awareness::AwarenessUpdateEntry;
+use yrs::sync::{Awareness, AwarenessUpdate, Timestamp};
 use yrs::ClientID;
 
 /// A peer renews its own awareness state this long after the last change (ms).
@@ -70,7 +74,7 @@ impl AwarenessTimer {
             .map(|(id, _)| id)
             .collect();
         for &id in &stale {
-            awareness.remove_state(id);
+            forget_remote_state(awareness, id);
         }
         Expiry { removed: stale }
     }
@@ -92,6 +96,25 @@ impl AwarenessTimer {
             })
             .min()
     }
+}
+
+/// Drops a remote client's state but keeps its clock, as y-protocols does when a peer times
+/// out or the socket closes. (yrs's `remove_state` also bumps the clock, after which the peer's
+/// next renewal, or a server's replay of its unchanged state, would be refused as not newer.)
+pub fn forget_remote_state(awareness: &mut Awareness, id: ClientID) {
+    let Some((clock, _)) = awareness.meta(id) else {
+        return;
+    };
+    let removal = AwarenessUpdateEntry {
+        clock,
+        json: Arc::from("null"),
+    };
+    let update = AwarenessUpdate {
+        clients: HashMap::from([(id, removal)]),
+    };
+    // A `null` at the known clock is the removal rule of the protocol; it cannot fail for a
+    // remote id (only our own id refuses a removal, and callers never pass it).
+    let _ = awareness.apply_update(update);
 }
 
 #[cfg(test)]
@@ -146,5 +169,21 @@ mod tests {
         assert!(local.state::<serde_json::Value>(ClientID::new(2)).is_none());
         // The local state never expires.
         assert!(local.local_state_raw().is_some());
+    }
+
+    #[test]
+    fn an_expired_peer_is_visible_again_with_its_next_renewal() {
+        let clock = ManualClock::new(0);
+        let mut remote = awareness(2, &clock);
+        remote.set_local_state_raw("{}");
+        let mut local = awareness(1, &clock);
+        local.apply_update(remote.update().unwrap()).unwrap();
+        let timer = AwarenessTimer::default();
+        clock.advance(30_000);
+        assert_eq!(timer.expire(&mut local, clock.now()).removed.len(), 1);
+        // The peer was only slow: its renewal (one clock up) must be accepted.
+        assert!(timer.renew_local(&mut remote, clock.now()));
+        local.apply_update(remote.update().unwrap()).unwrap();
+        assert!(local.state::<serde_json::Value>(ClientID::new(2)).is_some());
     }
 }

@@ -28,7 +28,7 @@ mod message;
 mod reader;
 mod update;
 
-pub use awareness::{AwarenessTimer, Expiry, EXPIRE_AFTER_MS, RENEW_AFTER_MS};
+pub use awareness::{forget_remote_state, AwarenessTimer, Expiry, EXPIRE_AFTER_MS, RENEW_AFTER_MS};
 #[cfg(any(test, feature = "test-util"))]
 pub use clock::ManualClock;
 pub use decode::{decode_awareness_update, decode_frame, decode_state_vector};

@@ -1,24 +1,32 @@
-//! A room's awareness states and which connection each one belongs to.
+//! A room's awareness states, which connection each one belongs to, and the clock the server
+//! numbers them with.
 //!
 //! Ownership decides whose states vanish when a connection closes. A connection owns the
 //! client ids it introduced while nobody else owned them; ids it merely relays (y-websocket
 //! clients echo every awareness change they receive) stay with their introducer, so a tab
 //! that relays others' states does not leave ghosts behind or remove live peers.
 //!
-//! Two rules go beyond the reference server:
-//! - A reconnecting client announces itself with the clock it had before, which is not newer
-//!   than the `null` state the server broadcast when its old socket closed, so every peer would
-//!   ignore it until its next renewal (up to 15 s later). The first message of a connection
-//!   that re-announces a removed id is therefore re-stamped with a newer clock.
-//! - That first message also moves ownership to the new connection, so the old socket dying
-//!   later does not remove a client that is connected again.
+//! The server owns the clock it sends for each id (the *wire clock*), strictly increasing and
+//! above every clock it has sent before. A client whose socket dropped still remembers the
+//! clocks it last heard; had the server replayed the states at those clocks, y-protocols would
+//! refuse them (`currClock === clock`) and the returning client would see nobody until each
+//! peer's next renewal, up to 30 s later. So:
+//! - every snapshot (a join, a query-awareness) is sent one wire clock above the last one sent;
+//! - a change from a state's owner is judged by the owner's own clock, then relayed at
+//!   `max(wire + 1, owner's clock)`, which in a quiet room is just the owner's clock, so the
+//!   received frame goes out unchanged; the owner adopts a bumped clock for its own state,
+//!   which y-protocols and yrs both accept;
+//! - a connection's first message re-announcing its own id takes that id over, so a client
+//!   back on a new socket is relayed at once and an old half-dead socket dying later does not
+//!   remove it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use serde::de::IgnoredAny;
 use ycord_protocol::AwarenessTimer;
-use yrs::sync::{Awareness, AwarenessUpdate, Clock, Timestamp};
-use yrs::{ClientID, Doc};
+use yrs::sync::awareness::AwarenessUpdateEntry;
+use yrs::sync::{AwarenessUpdate, Clock, Timestamp};
+use yrs::ClientID;
 
 use crate::conn_id::ConnId;
 
@@ -29,14 +37,55 @@ pub enum Relay {
     Nothing,
     /// Forward the update exactly as it was received.
     AsReceived,
-    /// Forward this re-stamped update instead of the received bytes.
+    /// Forward this update instead of the received bytes (stale entries left out, clocks
+    /// renumbered).
     Rewritten(AwarenessUpdate),
 }
 
-/// Awareness states of one room with per-connection ownership.
+/// What the server knows of one client id.
+#[derive(Debug)]
+struct Peer {
+    /// The highest clock sent to anyone for this id: whatever a client remembers is at most this.
+    wire: u32,
+    /// The highest clock received from the id's owner, in the owner's own numbering.
+    own: u32,
+    /// The JSON state, `None` once removed.
+    state: Option<Arc<str>>,
+    owner: Option<ConnId>,
+    renewed_at: Timestamp,
+}
+
+impl Peer {
+    fn is_live(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// Marks the state removed at the next wire clock, returning the entry to broadcast.
+    fn remove(&mut self) -> AwarenessUpdateEntry {
+        self.state = None;
+        self.owner = None;
+        self.wire = self.wire.saturating_add(1);
+        AwarenessUpdateEntry {
+            clock: self.wire,
+            json: Arc::from("null"),
+        }
+    }
+}
+
+/// How an incoming entry relates to what the server knows, and so how it is judged.
+enum Sender {
+    /// The id's owner: its own clock decides.
+    Owner,
+    /// A connection re-announcing its own id as its first message: it takes the id over.
+    Returning,
+    /// Anyone else (a relay, or the first sight of an id): the wire clock decides.
+    Other,
+}
+
+/// Awareness states of one room with per-connection ownership and server-owned clocks.
 pub struct Presence {
-    awareness: Awareness,
-    owners: HashMap<ClientID, ConnId>,
+    peers: HashMap<ClientID, Peer>,
+    clock: Arc<dyn Clock>,
     timer: AwarenessTimer,
 }
 
@@ -44,169 +93,163 @@ impl Presence {
     /// An empty set of states, timestamped by `clock`.
     pub fn new<C: Clock + 'static>(clock: C, timer: AwarenessTimer) -> Self {
         Presence {
-            awareness: Awareness::with_clock(Doc::new(), clock),
-            owners: HashMap::new(),
+            peers: HashMap::new(),
+            clock: Arc::new(clock),
             timer,
         }
     }
 
     /// Applies an update received on `conn`. `is_first` tells whether it is the first awareness
     /// message of that connection, which is where a client announces itself.
-    pub fn apply(&mut self, conn: ConnId, mut update: AwarenessUpdate, is_first: bool) -> Relay {
-        let mut rewritten = false;
-        if is_first && update.clients.len() == 1 {
-            let (&id, entry) = update.clients.iter_mut().next().expect("one entry");
-            if entry.json.as_ref() != "null" {
-                if let Some((known_clock, _)) = self.awareness.meta(id) {
-                    let is_removed = self.awareness.state::<IgnoredAny>(id).is_none();
-                    if is_removed && entry.clock <= known_clock {
-                        entry.clock = known_clock + 1;
-                        rewritten = true;
-                    }
+    pub fn apply(&mut self, conn: ConnId, update: AwarenessUpdate, is_first: bool) -> Relay {
+        let announces_itself = is_first && update.clients.len() == 1;
+        let now = self.clock.now();
+        let mut relayed = HashMap::with_capacity(update.clients.len());
+        let mut unchanged = true;
+        for (id, entry) in update.clients {
+            match self.accept(conn, id, &entry, announces_itself, now) {
+                Some(clock) => {
+                    unchanged &= clock == entry.clock;
+                    relayed.insert(
+                        id,
+                        AwarenessUpdateEntry {
+                            clock,
+                            json: entry.json,
+                        },
+                    );
                 }
-                self.owners.insert(id, conn);
+                None => unchanged = false,
             }
         }
-        let relay = if rewritten {
-            Relay::Rewritten(update.clone())
-        } else {
+        if relayed.is_empty() {
+            Relay::Nothing
+        } else if unchanged {
             Relay::AsReceived
-        };
-        // Only our own ids could fail here (the server has no local state), so an error is
-        // impossible in practice; treat it as "nothing applied".
-        let Ok(Some(summary)) = self.awareness.apply_update_summary(update) else {
-            return Relay::Nothing;
-        };
-        for id in summary.added.iter().chain(&summary.updated) {
-            self.owners.entry(*id).or_insert(conn);
+        } else {
+            Relay::Rewritten(AwarenessUpdate { clients: relayed })
         }
-        for id in &summary.removed {
-            self.owners.remove(id);
+    }
+
+    /// Judges one entry; returns the wire clock to relay it at, or `None` when it is stale.
+    fn accept(
+        &mut self,
+        conn: ConnId,
+        id: ClientID,
+        entry: &AwarenessUpdateEntry,
+        announces_itself: bool,
+        now: Timestamp,
+    ) -> Option<u32> {
+        let removal = entry.json.as_ref() == "null";
+        let Some(peer) = self.peers.get_mut(&id) else {
+            // First sight of this id. A removal is remembered (so a late copy of the state it
+            // removed is refused) but there is nothing to tell anyone.
+            self.peers.insert(
+                id,
+                Peer {
+                    wire: entry.clock,
+                    own: entry.clock,
+                    state: (!removal).then(|| entry.json.clone()),
+                    owner: (!removal).then_some(conn),
+                    renewed_at: now,
+                },
+            );
+            return (!removal).then_some(entry.clock);
+        };
+        let sender = if peer.owner == Some(conn) {
+            Sender::Owner
+        } else if announces_itself && !removal && entry.clock >= peer.own {
+            // The owner's clock only grows, so an older clock is someone relaying a past state.
+            Sender::Returning
+        } else {
+            Sender::Other
+        };
+        let is_newer = match sender {
+            Sender::Owner => entry.clock > peer.own,
+            Sender::Returning => true,
+            // The y-protocols rule, in wire numbering: newer, or a removal of the current state.
+            Sender::Other => {
+                entry.clock > peer.wire || (entry.clock == peer.wire && removal && peer.is_live())
+            }
+        };
+        if !is_newer {
+            return None;
         }
-        relay
+        if matches!(sender, Sender::Owner | Sender::Returning) {
+            peer.own = entry.clock;
+        }
+        if matches!(sender, Sender::Returning) || (peer.owner.is_none() && !removal) {
+            peer.owner = Some(conn);
+        }
+        peer.wire = peer.wire.saturating_add(1).max(entry.clock);
+        peer.state = (!removal).then(|| entry.json.clone());
+        peer.renewed_at = now;
+        Some(peer.wire)
     }
 
     /// Removes every state owned by `conn`, returning the `null` update to broadcast, if any.
     pub fn release(&mut self, conn: ConnId) -> Option<AwarenessUpdate> {
-        let owned = self.owned_by(conn);
-        for id in &owned {
-            self.owners.remove(id);
-            self.awareness.remove_state(*id);
+        let mut removed = HashMap::new();
+        for (id, peer) in &mut self.peers {
+            if peer.owner != Some(conn) {
+                continue;
+            }
+            if peer.is_live() {
+                removed.insert(*id, peer.remove());
+            } else {
+                peer.owner = None;
+            }
         }
-        self.update_for(owned)
+        (!removed.is_empty()).then_some(AwarenessUpdate { clients: removed })
     }
 
     /// Removes states not renewed within the expiry timeout, returning the `null` update.
     pub fn expire(&mut self, now: Timestamp) -> Option<AwarenessUpdate> {
-        let expiry = self.timer.expire(&mut self.awareness, now);
-        for id in &expiry.removed {
-            self.owners.remove(id);
-        }
-        self.update_for(expiry.removed)
+        let expire_after = self.timer.expire_after_ms;
+        let removed: HashMap<ClientID, AwarenessUpdateEntry> = self
+            .peers
+            .iter_mut()
+            .filter(|(_, peer)| {
+                peer.is_live() && now.saturating_sub(peer.renewed_at) >= expire_after
+            })
+            .map(|(id, peer)| (*id, peer.remove()))
+            .collect();
+        (!removed.is_empty()).then_some(AwarenessUpdate { clients: removed })
     }
 
-    /// Every live state, for a newly joined connection or a query-awareness request.
-    pub fn snapshot(&self) -> Option<AwarenessUpdate> {
-        let update = self.awareness.update().ok()?;
-        (!update.clients.is_empty()).then_some(update)
+    /// Every live state, for a newly joined connection or a query-awareness request, one wire
+    /// clock above anything sent before so that a client coming back accepts all of them.
+    pub fn snapshot(&mut self) -> Option<AwarenessUpdate> {
+        let clients: HashMap<ClientID, AwarenessUpdateEntry> = self
+            .peers
+            .iter_mut()
+            .filter_map(|(id, peer)| {
+                let json = peer.state.clone()?;
+                peer.wire = peer.wire.saturating_add(1);
+                Some((
+                    *id,
+                    AwarenessUpdateEntry {
+                        clock: peer.wire,
+                        json,
+                    },
+                ))
+            })
+            .collect();
+        (!clients.is_empty()).then_some(AwarenessUpdate { clients })
     }
 
-    /// The ids currently owned by `conn`.
+    /// The live ids owned by `conn`.
+    #[cfg(test)]
     pub fn owned_by(&self, conn: ConnId) -> Vec<ClientID> {
         let mut ids: Vec<ClientID> = self
-            .owners
+            .peers
             .iter()
-            .filter(|(_, owner)| **owner == conn)
+            .filter(|(_, peer)| peer.owner == Some(conn) && peer.is_live())
             .map(|(id, _)| *id)
             .collect();
         ids.sort_by_key(ClientID::get);
         ids
     }
-
-    fn update_for(&self, ids: Vec<ClientID>) -> Option<AwarenessUpdate> {
-        if ids.is_empty() {
-            return None;
-        }
-        self.awareness.update_with_clients(ids).ok()
-    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-    use ycord_protocol::ManualClock;
-    use yrs::sync::awareness::AwarenessUpdateEntry;
-
-    fn entry(id: u64, clock: u32, json: &str) -> AwarenessUpdate {
-        let mut clients = HashMap::new();
-        clients.insert(
-            ClientID::new(id),
-            AwarenessUpdateEntry {
-                clock,
-                json: Arc::from(json),
-            },
-        );
-        AwarenessUpdate { clients }
-    }
-
-    fn presence() -> (Presence, ManualClock) {
-        let clock = ManualClock::new(0);
-        (
-            Presence::new(clock.clone(), AwarenessTimer::default()),
-            clock,
-        )
-    }
-
-    #[test]
-    fn closing_a_connection_removes_exactly_the_ids_it_introduced() {
-        let (mut p, _) = presence();
-        assert_eq!(p.apply(1, entry(10, 1, "{}"), true), Relay::AsReceived);
-        assert_eq!(p.apply(2, entry(20, 1, "{}"), true), Relay::AsReceived);
-        // Connection 2 relays 10's state back: stale, not broadcast, ownership unchanged.
-        assert_eq!(p.apply(2, entry(10, 1, "{}"), false), Relay::Nothing);
-        let removed = p.release(1).expect("10 removed");
-        let e = &removed.clients[&ClientID::new(10)];
-        assert_eq!((e.clock, e.json.as_ref()), (2, "null"));
-        assert_eq!(removed.clients.len(), 1);
-        assert_eq!(p.owned_by(2), vec![ClientID::new(20)]);
-    }
-
-    #[test]
-    fn a_reconnecting_client_is_restamped_so_peers_accept_it_at_once() {
-        let (mut p, _) = presence();
-        p.apply(1, entry(10, 3, r#"{"n":1}"#), true);
-        p.release(1); // broadcast null at clock 4
-        match p.apply(2, entry(10, 3, r#"{"n":1}"#), true) {
-            Relay::Rewritten(update) => assert_eq!(update.clients[&ClientID::new(10)].clock, 5),
-            other => panic!("expected a rewrite, got {other:?}"),
-        }
-        assert_eq!(p.owned_by(2), vec![ClientID::new(10)]);
-        assert!(p.snapshot().is_some());
-    }
-
-    #[test]
-    fn a_new_connection_takes_over_its_client_from_a_half_dead_socket() {
-        let (mut p, _) = presence();
-        p.apply(1, entry(10, 1, "{}"), true);
-        // The client reconnects before the server noticed the old socket died.
-        p.apply(2, entry(10, 1, "{}"), true);
-        assert!(
-            p.release(1).is_none(),
-            "old socket must not remove a connected client"
-        );
-        assert!(p.release(2).is_some());
-    }
-
-    #[test]
-    fn stale_states_expire_after_thirty_seconds() {
-        let (mut p, clock) = presence();
-        p.apply(1, entry(10, 1, "{}"), true);
-        clock.advance(29_999);
-        assert!(p.expire(clock.now()).is_none());
-        clock.advance(1);
-        let removed = p.expire(clock.now()).expect("expired");
-        assert_eq!(removed.clients[&ClientID::new(10)].json.as_ref(), "null");
-        assert!(p.owned_by(1).is_empty());
-    }
-}
+mod tests;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ycord_protocol::encode;
+use ycord_protocol::{encode, forget_remote_state};
 use yrs::sync::{AwarenessUpdate, Timestamp};
 use yrs::ClientID;
 
@@ -127,8 +127,10 @@ impl SyncSession {
             .filter(|(id, state)| *id != own && state.data.is_some())
             .map(|(id, _)| id)
             .collect();
+        // Clocks are kept, as y-protocols keeps them: a server replays present peers one
+        // clock above what it sent before, which must be newer than what is remembered here.
         for &id in &remote {
-            self.awareness.remove_state(id);
+            forget_remote_state(&mut self.awareness, id);
         }
         if !remote.is_empty() {
             out.events.push(SessionEvent::AwarenessChanged {

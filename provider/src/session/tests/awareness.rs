@@ -102,6 +102,33 @@ fn socket_closed_forgets_remote_awareness_but_keeps_the_local_state() {
 }
 
 #[test]
+fn after_a_reconnect_peers_replayed_one_clock_up_are_seen_at_once() {
+    let clock = ManualClock::new(0);
+    let mut a = session(1, &clock);
+    let mut b = session(2, &clock);
+    b.set_local_state(r#"{"name":"b"}"#).unwrap();
+    b.socket_opened();
+    let b_frame = b.local_awareness_changed().unwrap();
+    a.socket_opened();
+    a.frame_received(&b_frame).unwrap();
+    let (b_clock, _) = b.awareness().meta(ClientID::new(2)).unwrap();
+    a.socket_closed();
+    a.socket_opened();
+    // The server replays b's unchanged state one clock above anything it sent before.
+    let mut replay = b
+        .awareness()
+        .update_with_clients([ClientID::new(2)])
+        .unwrap();
+    replay.clients.get_mut(&ClientID::new(2)).unwrap().clock = b_clock + 1;
+    let out = a.frame_received(&encode::awareness(&replay)).unwrap();
+    assert!(
+        matches!(&out.events[..], [SessionEvent::AwarenessChanged { updated, .. }] if updated == &[ClientID::new(2)]),
+        "{:?}",
+        out.events
+    );
+}
+
+#[test]
 fn a_remote_null_for_our_own_state_is_refused_and_reannounced() {
     let clock = ManualClock::new(0);
     let mut a = session(1, &clock);
