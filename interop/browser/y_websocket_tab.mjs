@@ -80,3 +80,25 @@ export function yTabClose (tab) {
   tab.provider.destroy()
   tab.doc.destroy()
 }
+
+/** Takes the tab offline on purpose (y-websocket's `disconnect()`), as a lost network does. */
+export function yTabDisconnect (tab) {
+  tab.provider.disconnect()
+}
+
+/** Brings the tab back online. */
+export function yTabConnect (tab) {
+  tab.provider.connect()
+}
+
+/** Resolves once the tab knows no awareness state for `clientId`. */
+export function yTabWaitForAbsence (tab, clientId, timeoutMs) {
+  return yTabWaitFor(tab, `no presence of ${clientId}`,
+    () => !tab.provider.awareness.getStates().has(clientId), timeoutMs)
+}
+
+/** Resolves once the tab's awareness state for `clientId`, as JSON, equals `json`. */
+export function yTabWaitForState (tab, clientId, json, timeoutMs) {
+  return yTabWaitFor(tab, `presence of ${clientId} to be ${json}`,
+    () => JSON.stringify(tab.provider.awareness.getStates().get(clientId)) === json, timeoutMs)
+}
