@@ -1,4 +1,5 @@
-//! `ycord-protocol` — the y-websocket wire format and the awareness timing rules, without I/O.
+//! `ycord-protocol` — the y-websocket wire format and the awareness timing rules, without I/O;
+//! [`hocuspocus`] holds the Hocuspocus dialect of the same protocol.
 //!
 //! Bytes go in, typed messages come out, and a malformed frame is an error with a precise
 //! [`DecodeErrorKind`] instead of being silently skipped (yrs's own `MessageReader` treats a
@@ -24,6 +25,7 @@ pub mod clock;
 mod decode;
 pub mod encode;
 mod error;
+pub mod hocuspocus;
 mod message;
 mod reader;
 mod update;
