@@ -18,6 +18,7 @@ use crate::conn_id::ConnId;
 use crate::fragment::binary_frames;
 use crate::gate::Admitted;
 use crate::limits::ConnectionRate;
+use crate::room::Dialect;
 use crate::room_command::{Peer, RoomCommand};
 use crate::rooms::Rooms;
 use crate::roster::ConnectionInfo;
@@ -78,6 +79,7 @@ pub(crate) async fn serve(
             outbox,
             close: close_tx,
         },
+        dialect: Dialect::YWebsocket,
     };
     let handle = loop {
         let handle = rooms.handle(&room);

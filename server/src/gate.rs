@@ -86,6 +86,22 @@ impl Gate {
         Ok(admitted(claims, self.leeway))
     }
 
+    /// The check of a token that arrived inside a connection (Hocuspocus's auth message) for
+    /// document `room`: verified and matched to the room exactly as at a WebSocket upgrade, and
+    /// a refusal logged and counted as one there.
+    pub(crate) fn admit_token(&self, room: &str, token: &str) -> Result<Admitted, Refusal> {
+        let Some(verifier) = &self.verifier else {
+            return Ok(Admitted::open());
+        };
+        let claims = verifier
+            .verify(token, auth::unix_now())
+            .map_err(|err| self.refuse("websocket", room, token_refusal(&err)))?;
+        if !claims.covers(room) {
+            return Err(self.refuse("websocket", room, wrong_room(&claims, room)));
+        }
+        Ok(admitted(claims, self.leeway))
+    }
+
     /// The check of an API request about `room` (`None`: about the server, e.g. the list).
     pub(crate) fn admit_api(
         &self,

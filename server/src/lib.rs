@@ -2,7 +2,9 @@
 //! drop-in for the Node y-websocket server, with persistence built in.
 //!
 //! Rooms are addressed by URL path (`ws://host:port/<room>`, the raw path, not
-//! percent-decoded). Each room is one task owning its document and awareness states; it is
+//! percent-decoded). Hocuspocus providers connect to `ws://host:port/hocuspocus` instead and
+//! reach the same rooms by document name, several documents over one socket (so a room named
+//! `hocuspocus` is not reachable over WebSocket). Each room is one task owning its document and awareness states; it is
 //! loaded from the store before its first sync message is answered, and an update is echoed
 //! to anyone only once the store has it (group-committed across rooms). Every update is
 //! validated completely before it reaches the document; what is stored and relayed (to every
@@ -36,6 +38,7 @@ mod connection;
 mod fragment;
 mod gate;
 mod health;
+mod hocuspocus;
 mod http_serve;
 mod json;
 mod limits;
@@ -70,5 +73,5 @@ pub use server::{Server, StartError};
 pub mod bench_internals {
     pub use crate::load::{new_document, rebuild_document, Rebuilt};
     pub use crate::presence::{Presence, Relay};
-    pub use crate::room::{Effect, Room};
+    pub use crate::room::{Dialect, Effect, Room};
 }

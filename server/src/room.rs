@@ -50,9 +50,41 @@ pub enum Effect {
 /// How many step2 answers are kept per document version (one per distinct state vector).
 const STEP2_CACHE_ENTRIES: usize = 16;
 
+/// Which protocol a connection speaks, as far as the room needs to know.
+///
+/// The room's frames are y-websocket messages (`varUint(type) · payload`); a Hocuspocus
+/// connection's adapter puts the document address in front of each (sync and awareness have
+/// the same type numbers in both dialects). What differs is the conversation: a Hocuspocus
+/// server never greets with a step1 but answers the client's step1 with its own step1 and then
+/// the step2, and it acknowledges every step2 and update with a SyncStatus message once it is
+/// stored. Only Hocuspocus connections ever get a SyncStatus frame from the room.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// y-websocket: step1 on join, no acknowledgements (read-only is filtered before the room).
+    #[default]
+    YWebsocket,
+    /// Hocuspocus: step1 only in answer to one, SyncStatus after each step2 and update.
+    Hocuspocus {
+        /// A read-only document connection: its updates are never applied and are answered
+        /// with SyncStatus(false); a step2 gets SyncStatus(true) only if it holds nothing new.
+        is_read_only: bool,
+    },
+}
+
+/// The Hocuspocus SyncStatus message without its document address (`[8, applied]`).
+pub(crate) fn sync_status(is_applied: bool) -> Bytes {
+    use ycord_protocol::hocuspocus::HocuspocusMessageType;
+    let frame = [
+        HocuspocusMessageType::SyncStatus as u8,
+        u8::from(is_applied),
+    ];
+    Bytes::copy_from_slice(&frame)
+}
+
 #[derive(Debug, Default)]
 struct Connection {
     has_sent_awareness: bool,
+    dialect: Dialect,
 }
 
 /// A document and everyone editing it.
@@ -125,10 +157,25 @@ impl Room {
 
     /// Adds a connection: the server speaks first with its step1, then every known awareness
     /// state, as y-websocket clients expect.
+    // The server joins through `join_as`; tests and benches use this.
+    #[cfg_attr(not(any(test, feature = "bench-internals")), allow(dead_code))]
     pub fn join(&mut self, conn: ConnId) -> Vec<Effect> {
-        self.connections.insert(conn, Connection::default());
-        let state_vector = self.doc.transact().state_vector();
-        let mut effects = vec![Effect::Send(conn, encode::sync_step1(&state_vector).into())];
+        self.join_as(conn, Dialect::YWebsocket)
+    }
+
+    /// Adds a connection speaking `dialect`: a Hocuspocus connection is greeted with the
+    /// awareness states only (its step1 comes in answer to the client's).
+    pub fn join_as(&mut self, conn: ConnId, dialect: Dialect) -> Vec<Effect> {
+        let connection = Connection {
+            dialect,
+            ..Connection::default()
+        };
+        self.connections.insert(conn, connection);
+        let mut effects = Vec::new();
+        if dialect == Dialect::YWebsocket {
+            let state_vector = self.doc.transact().state_vector();
+            effects.push(Effect::Send(conn, encode::sync_step1(&state_vector).into()));
+        }
         if let Some(states) = self.presence.snapshot() {
             effects.push(Effect::Send(conn, encode::awareness(&states).into()));
         }
@@ -153,6 +200,24 @@ impl Room {
             Ok(messages) => messages,
             Err(err) => return self.reject(conn, CloseReason::from(&err)),
         };
+        let is_single = messages.len() == 1;
+        let dialect = self
+            .connections
+            .get(&conn)
+            .map_or(Dialect::YWebsocket, |c| c.dialect);
+        let acknowledges = dialect != Dialect::YWebsocket;
+        let mut effects = Vec::new();
+        let messages = if dialect == (Dialect::Hocuspocus { is_read_only: true }) {
+            match self.refuse_writes(conn, messages) {
+                Ok((kept, answers)) => {
+                    effects = answers;
+                    kept
+                }
+                Err(reason) => return self.reject(conn, reason),
+            }
+        } else {
+            messages
+        };
         let mut updates = Vec::new();
         let mut incoming = 0;
         for message in &messages {
@@ -175,12 +240,14 @@ impl Room {
                 return effects;
             }
         }
-        let is_single = messages.len() == 1;
         let mut updates = updates.into_iter();
-        let mut effects = Vec::new();
         for message in messages {
             match message {
                 Message::Sync(SyncMessage::Step1(state_vector)) => {
+                    if acknowledges {
+                        let own = self.doc.transact().state_vector();
+                        effects.push(Effect::Send(conn, encode::sync_step1(&own).into()));
+                    }
                     match self.step2_for(&state_vector) {
                         Ok(step2) => effects.push(Effect::Send(conn, step2)),
                         Err(reason) => {
@@ -194,11 +261,14 @@ impl Room {
                 Message::Sync(sync) => {
                     let update = updates.next().expect("validated above");
                     let len = sync.update().map_or(0, <[u8]>::len);
+                    // Behind the update's append: the sender hears it is stored before its echo.
+                    let ack = acknowledges.then(|| Effect::Send(conn, sync_status(true)));
                     match self.apply(update, len, Some(conn)) {
-                        Ok(Applied::Nothing) => {}
+                        Ok(Applied::Nothing) => effects.extend(ack),
                         Ok(Applied::AsReceived) => {
                             let update = sync.update().unwrap_or_default();
                             effects.push(Effect::Append(frame.slice_ref(update)));
+                            effects.extend(ack);
                             let relay = match sync {
                                 // The received frame is already `[0, 2, update]`: relay it as is.
                                 SyncMessage::Update(_) if is_single => frame.clone(),
@@ -206,7 +276,13 @@ impl Room {
                             };
                             effects.push(Effect::Broadcast(relay));
                         }
-                        Ok(Applied::Diff(diff)) => effects.extend(diff_effects(diff)),
+                        Ok(Applied::Diff(diff)) => {
+                            let mut diff = diff_effects(diff);
+                            if let Some(ack) = ack {
+                                diff.insert(1, ack);
+                            }
+                            effects.extend(diff);
+                        }
                         Err(Rejected { reason, partial }) => {
                             effects.extend(partial);
                             effects.extend(self.reject(conn, reason));
@@ -243,6 +319,52 @@ impl Room {
             }
         }
         effects
+    }
+
+    /// Takes the writes out of a read-only Hocuspocus connection's messages and answers them
+    /// as Hocuspocus does: nothing is applied; an update gets SyncStatus(false), a step2
+    /// SyncStatus(true) only if the document already holds all of it. Returns the messages
+    /// left (step1, awareness, queries) and the answers.
+    fn refuse_writes<'a>(
+        &self,
+        conn: ConnId,
+        messages: Vec<Message<'a>>,
+    ) -> Result<(Vec<Message<'a>>, Vec<Effect>), CloseReason> {
+        let mut kept = Vec::with_capacity(messages.len());
+        let mut answers = Vec::new();
+        for message in messages {
+            match message {
+                Message::Sync(SyncMessage::Update(_)) => {
+                    answers.push(Effect::Send(conn, sync_status(false)));
+                }
+                Message::Sync(SyncMessage::Step2(update)) => {
+                    let is_known = self.holds(&decode_update(update)?);
+                    answers.push(Effect::Send(conn, sync_status(is_known)));
+                }
+                other => kept.push(other),
+            }
+        }
+        Ok((kept, answers))
+    }
+
+    /// Whether the document already holds everything `update` inserts and deletes (the Yjs
+    /// `snapshotContainsUpdate` check Hocuspocus makes for read-only step2 messages).
+    fn holds(&self, update: &Update) -> bool {
+        let doc = &self.doc;
+        contained(|| {
+            let snapshot = doc.transact().snapshot();
+            let inserts_known = update
+                .state_vector()
+                .iter()
+                .all(|(client, &clock)| clock <= snapshot.state_map.get(client));
+            let deletes_known = update
+                .delete_set()
+                .diff(&snapshot.delete_set)
+                .iter()
+                .all(|(_, ranges)| ranges.is_empty());
+            Ok(inserts_known && deletes_known)
+        })
+        .unwrap_or(false)
     }
 
     /// Applies an update that did not come from a connection (the HTTP API): it is stored and
@@ -802,5 +924,7 @@ mod tests {
 }
 
 mod document_size;
+#[cfg(test)]
+mod hocuspocus_dialect;
 #[cfg(test)]
 mod hostile_frames;

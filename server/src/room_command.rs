@@ -8,11 +8,16 @@ use ycord_persistence::StoreError;
 
 use crate::close::CloseReason;
 use crate::conn_id::ConnId;
+use crate::room::Dialect;
 
 /// A message for a room task.
 pub(crate) enum RoomCommand {
-    /// A connection joins; the room greets it through `peer`.
-    Join { conn: ConnId, peer: Peer },
+    /// A connection joins; the room greets it through `peer`, as `dialect` expects.
+    Join {
+        conn: ConnId,
+        peer: Peer,
+        dialect: Dialect,
+    },
     /// A binary frame from a connection.
     Frame { conn: ConnId, frame: Bytes },
     /// A connection ended.

@@ -155,7 +155,7 @@ async fn refuse(
     inbox.close();
     while let Some(command) = inbox.recv().await {
         match command {
-            RoomCommand::Join { conn, peer } => {
+            RoomCommand::Join { conn, peer, .. } => {
                 reason.log(name, conn);
                 let _ = peer.close.send(reason.clone());
             }
@@ -240,9 +240,13 @@ impl RoomTask {
     /// Handles one command; `Some` means the room has ended.
     async fn handle(&mut self, command: RoomCommand) -> Option<CloseReason> {
         match command {
-            RoomCommand::Join { conn, peer } => {
+            RoomCommand::Join {
+                conn,
+                peer,
+                dialect,
+            } => {
                 self.peers.insert(conn, peer);
-                let effects = self.room.join(conn);
+                let effects = self.room.join_as(conn, dialect);
                 self.submit(effects).await;
             }
             RoomCommand::Frame { conn, frame } => {

@@ -21,6 +21,7 @@ use crate::config::MetricsAccess;
 use crate::connection::{self, Client, ConnectionLimits};
 use crate::gate::{Gate, Need};
 use crate::health;
+use crate::hocuspocus;
 use crate::http_serve::client_addr;
 use crate::limits::{AllowedOrigins, ConnectionCounter, TrustedProxies};
 use crate::metrics::Metrics;
@@ -67,6 +68,7 @@ pub(crate) fn all(
         proxies,
     } = context;
     let ws_proxies = proxies.clone();
+    let stateless = Arc::new(hocuspocus::StatelessHub::default());
 
     let ws_rooms = Arc::clone(&rooms);
     let ws_gate = gate.clone();
@@ -89,13 +91,45 @@ pub(crate) fn all(
             // the cost of verifying them. Dropping the guard (a refused token) frees the place.
             let peer = addr.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |addr| addr.ip());
             let ip = ws_proxies.client_address(peer, &request.headers);
-            let guard = match connections.try_admit(&room, ip) {
+            let is_hocuspocus = path == hocuspocus::PATH;
+            // A Hocuspocus socket carries many rooms: it counts against the server's and the
+            // address's limits, under a name of its own so that the sockets do not share one
+            // room's limit.
+            let counted = if is_hocuspocus {
+                hocuspocus::socket_key()
+            } else {
+                room.clone()
+            };
+            let guard = match connections.try_admit(&counted, ip) {
                 Ok(guard) => guard,
                 Err(full) => {
                     let refusal = Refusal::new(full.status(), full.label(), full.to_string());
                     return ws_gate.refuse("websocket", &room, refusal).into_response();
                 }
             };
+            if is_hocuspocus {
+                // Each document sends its own token; one on the upgrade stands in for an empty one.
+                let upgrade_token = (!ws_gate.is_open())
+                    .then(|| source::upgrade_token(&request.headers, &request.query).ok())
+                    .flatten();
+                let subprotocol =
+                    source::offers_ycord(&request.headers).then_some(auth::SUBPROTOCOL);
+                let ctx = hocuspocus::SocketContext {
+                    rooms: Arc::clone(&ws_rooms),
+                    gate: ws_gate.clone(),
+                    hub: Arc::clone(&stateless),
+                    limits: limits.clone(),
+                    shutdown: shutdown.clone(),
+                };
+                return request.accept(
+                    limits.max_message_size,
+                    subprotocol,
+                    move |socket| async move {
+                        hocuspocus::serve(socket, upgrade_token, ctx).await;
+                        drop(guard);
+                    },
+                );
+            }
             let admitted = match ws_gate.admit_upgrade(&room, &request.headers, &request.query) {
                 Ok(admitted) => admitted,
                 Err(refusal) => return refusal.into_response(),
