@@ -153,8 +153,23 @@ export class Agent extends EventEmitter {
 }
 
 /** Starts an agent on `url` / `room` and waits for it to be ready and synced. */
-export async function startAgent (url, room, name) {
-  const processHandle = spawnLogged(`agent-${name}`, agentBinary(), ['--url', url, '--room', room], {
+export function startAgent (url, room, name) {
+  return startAgentWith(url, room, name)
+}
+
+/**
+ * Starts an agent with extra flags and waits for it to be ready, then synced unless
+ * `synced: false`. `dialect` is `'y-websocket'` (default) or `'hocuspocus'` (then `room` is
+ * the Hocuspocus document name); `token` is sent as the agent's `--token`; `extraRooms`
+ * (Hocuspocus only) are more documents the agent syncs over the same socket.
+ */
+export async function startAgentWith (url, room, name, { dialect = null, token = null, synced = true, extraRooms = [] } = {}) {
+  const args = ['--url', url, '--room', room]
+  // Hocuspocus only: more documents over the same socket, picked by a command's `room`.
+  for (const extra of extraRooms) args.push('--room', extra)
+  if (dialect) args.push('--dialect', dialect)
+  if (token !== null) args.push('--token', token)
+  const processHandle = spawnLogged(`agent-${name}`, agentBinary(), args, {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info', NO_COLOR: '1' }
   })
   const agent = new Agent(name, processHandle)
@@ -168,10 +183,24 @@ export async function startAgent (url, room, name) {
       START_TIMEOUT_MS,
       `agent ${name} to start`
     )
-    await agent.synced()
+    if (synced) await agent.synced()
   } catch (err) {
     await agent.close()
     throw err
   }
   return agent
+}
+
+/**
+ * Resolves with the first `event` message of `agent` for which `accept(message)` is true.
+ * Listening starts at once: call it before the action that causes the event.
+ */
+export function agentEvent (agent, event, accept = () => true, timeoutMs = REPLY_TIMEOUT_MS) {
+  let listener
+  const seen = new Promise(resolve => {
+    listener = message => { if (accept(message)) resolve(message) }
+    agent.on(event, listener)
+  })
+  return deadline(seen, timeoutMs, `agent ${agent.name} to report ${event}`)
+    .finally(() => agent.off(event, listener))
 }

@@ -27,6 +27,12 @@
 //!   every build; only the transport differs: tokio + tokio-tungstenite natively, the
 //!   browser's `WebSocket` (plus cross-tab sync) on wasm32.
 //!
+//! The same provider connects to a Hocuspocus server (`@hocuspocus/server` 4.x) with
+//! [`ProviderOptions::dialect`] set to [`Dialect::Hocuspocus`]: the room is then the
+//! Hocuspocus document name and the token travels in Hocuspocus's auth message. Natively,
+//! several providers (one per document) can share one Hocuspocus socket through
+//! `ProviderOptions::hocuspocus_socket`, as `HocuspocusProviderWebsocket` does in JavaScript.
+//!
 //! Documents shared with JavaScript peers should come from [`new_doc`]: 32-bit client ids and
 //! UTF-16 text offsets, as in Yjs.
 #![warn(missing_docs)]
@@ -34,6 +40,7 @@
 #[cfg(target_arch = "wasm32")]
 mod browser;
 mod core;
+mod dialect;
 mod doc;
 mod error;
 #[cfg(not(target_arch = "wasm32"))]
@@ -53,11 +60,15 @@ use native as transport;
 pub use self::core::{WebsocketProvider, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF};
 #[cfg(target_arch = "wasm32")]
 pub use browser::{page_relay_url, room_path, TokenRequest};
+pub use dialect::Dialect;
 pub use doc::new_doc;
 pub use error::ProviderError;
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::HocuspocusSocket;
 pub use options::ProviderOptions;
 pub use session::{
     Output, SessionConfig, SessionError, SessionEvent, SyncSession, DEFAULT_LIVENESS_TIMEOUT,
+    HOCUSPOCUS_KEEP_ALIVE, READ_ONLY_REASON,
 };
 pub use status::Status;
 pub use token::{TokenError, TokenFuture, TokenSource};

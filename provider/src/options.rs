@@ -3,12 +3,26 @@
 use std::time::Duration;
 
 use crate::core::{DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF};
+use crate::dialect::Dialect;
 use crate::session::DEFAULT_LIVENESS_TIMEOUT;
 use crate::token::TokenSource;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::HocuspocusSocket;
 
 /// Options of a [`WebsocketProvider`](crate::WebsocketProvider); start from [`ProviderOptions::default`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProviderOptions {
+    /// The server's wire dialect (default [`Dialect::YWebsocket`]). With
+    /// [`Dialect::Hocuspocus`] the socket URL is `server_url?params` (no room in the path),
+    /// the room is the Hocuspocus document name, and [`token`](Self::token) is sent in
+    /// Hocuspocus's auth message instead of the handshake.
+    pub dialect: Dialect,
+    /// Native only: share this Hocuspocus socket with other providers (each for a different
+    /// document) instead of opening one of its own (default `None`). Implies
+    /// [`Dialect::Hocuspocus`]; the socket's URL replaces the provider's `server_url` and
+    /// `params`.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub hocuspocus_socket: Option<HocuspocusSocket>,
     /// Connect as soon as the provider is created (default `true`); otherwise wait for
     /// [`WebsocketProvider::connect`](crate::WebsocketProvider::connect).
     pub connect: bool,
@@ -52,6 +66,9 @@ pub struct ProviderOptions {
 impl Default for ProviderOptions {
     fn default() -> Self {
         ProviderOptions {
+            dialect: Dialect::default(),
+            #[cfg(not(target_arch = "wasm32"))]
+            hocuspocus_socket: None,
             connect: true,
             resync_interval: None,
             max_backoff: DEFAULT_MAX_BACKOFF,
@@ -71,6 +88,9 @@ impl std::fmt::Debug for ProviderOptions {
     /// Like a derived `Debug`, except that the token is never shown.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut options = f.debug_struct("ProviderOptions");
+        options.field("dialect", &self.dialect);
+        #[cfg(not(target_arch = "wasm32"))]
+        options.field("hocuspocus_socket", &self.hocuspocus_socket);
         options
             .field("connect", &self.connect)
             .field("resync_interval", &self.resync_interval)

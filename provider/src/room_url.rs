@@ -9,7 +9,22 @@ pub(crate) fn room_url(
     room: &str,
     params: &[(String, String)],
 ) -> Result<String, ProviderError> {
-    let mut raw = format!("{}/{room}", server_url.trim_end_matches('/'));
+    with_query(
+        format!("{}/{room}", server_url.trim_end_matches('/')),
+        params,
+    )
+}
+
+/// The socket URL of a Hocuspocus server: `server_url?params`, as `@hocuspocus/provider`
+/// builds it. The document name travels in every frame, not in the URL.
+pub(crate) fn server_url(
+    server_url: &str,
+    params: &[(String, String)],
+) -> Result<String, ProviderError> {
+    with_query(server_url.to_owned(), params)
+}
+
+fn with_query(mut raw: String, params: &[(String, String)]) -> Result<String, ProviderError> {
     if !params.is_empty() {
         let query: Vec<String> = params
             .iter()
@@ -110,5 +125,18 @@ mod tests {
                 "{url}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn a_hocuspocus_url_is_the_server_url_with_the_query_and_no_room() {
+        let params = vec![("app".to_owned(), "a b".to_owned())];
+        assert_eq!(
+            server_url("ws://127.0.0.1:1234/collab", &params).unwrap(),
+            "ws://127.0.0.1:1234/collab?app=a%20b"
+        );
+        assert_eq!(
+            server_url("http://localhost:1234", &[]).unwrap(),
+            "ws://localhost:1234/"
+        );
     }
 }

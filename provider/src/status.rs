@@ -12,7 +12,9 @@ pub enum Status {
     Disconnected,
     /// No socket, and not reconnecting until [`WebsocketProvider::connect`](crate::WebsocketProvider::connect):
     /// the server refused the access token (HTTP 401 or 403 at upgrade, or close code 4401
-    /// when it expired) and there is no [`TokenSource`](crate::TokenSource) to get a fresh one.
+    /// when it expired; with [`Dialect::Hocuspocus`](crate::Dialect::Hocuspocus), the
+    /// server's permission-denied answer to the token) and there is no
+    /// [`TokenSource`](crate::TokenSource) to get a fresh one.
     /// With a token source the provider fetches a new token and reconnects instead. A
     /// browser cannot see the HTTP status of a refused upgrade, so there only the 4401 close
     /// leads here; a refused upgrade looks like an unreachable server.

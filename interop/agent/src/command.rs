@@ -22,6 +22,10 @@ pub struct Request {
     /// Echoed in the reply.
     #[serde(default)]
     pub id: Option<Value>,
+    /// Which of the agent's rooms (`--room`, repeatable with `--dialect hocuspocus`) the
+    /// command is for; the first when absent.
+    #[serde(default)]
+    pub room: Option<String>,
     /// What to do.
     #[serde(flatten)]
     pub command: Command,
@@ -47,7 +51,9 @@ pub enum Command {
     ClearAwareness,
     /// Reply with every awareness state the provider knows, own included.
     Awareness,
-    /// Reply with the connection status and whether the provider is synced.
+    /// Reply with the connection status, whether the provider is synced, the last permission
+    /// denied reason, whether the connection is read-only, and whether changes await the
+    /// server's acknowledgement (Hocuspocus).
     Status,
     /// Connect (after a `disconnect`).
     Connect,

@@ -17,35 +17,49 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tracing_subscriber::EnvFilter;
-use ycord_provider::{ProviderOptions, WebsocketProvider};
+use ycord_provider::{Dialect, HocuspocusSocket, ProviderOptions, WebsocketProvider};
 
 use crate::command::{Command, Request};
 use crate::document::SharedDoc;
 use crate::output::Output;
 
 const USAGE: &str = "\
-usage: ycord-interop-agent --url ws://HOST:PORT --room ROOM [--token JWT]
+usage: ycord-interop-agent --url ws://HOST:PORT --room ROOM [--room ROOM2 ...] [--token JWT]
+                           [--dialect y-websocket|hocuspocus]
 
 Joins ROOM with the native ycord provider and reads JSON commands from stdin, one per line;
 replies and events are JSON lines on stdout. See interop/agent/src/command.rs.
---token (or the environment variable YCORD_TOKEN) is sent as `Authorization: Bearer`.";
+--token (or the environment variable YCORD_TOKEN) is sent as `Authorization: Bearer`, or in
+Hocuspocus's auth message with `--dialect hocuspocus` (then ROOM is the document name).
+Several --room flags (Hocuspocus only) sync several documents over one shared socket; a
+command's `room` field picks one (the first by default). Events are for the first room,
+except `update`, printed for every room.";
 
 struct Args {
     url: String,
-    room: String,
+    rooms: Vec<String>,
     token: Option<String>,
+    dialect: Dialect,
 }
 
 fn parse_args() -> Result<Args> {
     let mut url = None;
-    let mut room = None;
+    let mut rooms = Vec::new();
     let mut token = std::env::var("YCORD_TOKEN").ok().filter(|t| !t.is_empty());
+    let mut dialect = Dialect::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--url" => url = Some(args.next().context("--url needs a value")?),
-            "--room" => room = Some(args.next().context("--room needs a value")?),
+            "--room" => rooms.push(args.next().context("--room needs a value")?),
             "--token" => token = Some(args.next().context("--token needs a value")?),
+            "--dialect" => {
+                dialect = match args.next().context("--dialect needs a value")?.as_str() {
+                    "y-websocket" => Dialect::YWebsocket,
+                    "hocuspocus" => Dialect::Hocuspocus,
+                    other => bail!("unknown dialect {other:?}\n{USAGE}"),
+                }
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -53,10 +67,17 @@ fn parse_args() -> Result<Args> {
             other => bail!("unknown argument {other:?}\n{USAGE}"),
         }
     }
+    if rooms.is_empty() {
+        bail!("--room is required\n{USAGE}");
+    }
+    if rooms.len() > 1 && dialect != Dialect::Hocuspocus {
+        bail!("several --room flags need --dialect hocuspocus\n{USAGE}");
+    }
     Ok(Args {
         url: url.with_context(|| format!("--url is required\n{USAGE}"))?,
-        room: room.with_context(|| format!("--room is required\n{USAGE}"))?,
+        rooms,
         token,
+        dialect,
     })
 }
 
@@ -81,21 +102,39 @@ async fn run() -> Result<()> {
         )
         .init();
     let out = Output;
-    let doc = SharedDoc::new(ycord_provider::new_doc());
-    doc.report_remote_updates(out)?;
-
-    let provider = WebsocketProvider::new(
-        &args.url,
-        &args.room,
-        doc.doc().clone(),
-        ProviderOptions {
-            token: args.token,
-            ..ProviderOptions::default()
-        },
-    );
+    // Several rooms share one Hocuspocus socket.
+    let shared_socket = if args.rooms.len() > 1 {
+        Some(HocuspocusSocket::new(&args.url, &[]).context("while creating the shared socket")?)
+    } else {
+        None
+    };
+    let mut rooms = Vec::new();
+    for room in &args.rooms {
+        let doc = SharedDoc::new(ycord_provider::new_doc());
+        doc.report_remote_updates(out)?;
+        let provider = WebsocketProvider::new(
+            &args.url,
+            room,
+            doc.doc().clone(),
+            ProviderOptions {
+                token: args.token.clone(),
+                dialect: args.dialect,
+                hocuspocus_socket: shared_socket.clone(),
+                ..ProviderOptions::default()
+            },
+        );
+        rooms.push(Room {
+            name: room.clone(),
+            provider,
+            doc,
+        });
+    }
+    let provider = &rooms[0].provider;
     out.event("ready", json!({ "client_id": provider.client_id() }));
     watchers::report_status(provider.status_changes(), out);
     watchers::report_synced(provider.synced_changes(), out);
+    watchers::report_permission_denied(provider.permission_denied_changes(), out);
+    watchers::report_read_only(provider.read_only_changes(), out);
     let mut awareness_changes = provider.awareness_changes();
     let mut awareness = watchers::AwarenessReporter::default();
     awareness.report_changes(provider.awareness_states(), out);
@@ -121,12 +160,34 @@ async fn run() -> Result<()> {
                 continue;
             }
         };
-        if let Flow::Exit = execute(request, &provider, &doc, out).await {
+        let room = match &request.room {
+            None => &rooms[0],
+            Some(name) => match rooms.iter().find(|room| &room.name == name) {
+                Some(room) => room,
+                None => {
+                    out.error(request.id, format!("no room {name:?}"));
+                    continue;
+                }
+            },
+        };
+        if let Flow::Exit = execute(request, &room.provider, &room.doc, out).await {
+            for other in &rooms {
+                other.provider.disconnect().await;
+            }
             return Ok(());
         }
     }
-    provider.disconnect().await;
+    for room in &rooms {
+        room.provider.disconnect().await;
+    }
     Ok(())
+}
+
+/// One of the agent's documents and its provider.
+struct Room {
+    name: String,
+    provider: WebsocketProvider,
+    doc: SharedDoc,
 }
 
 enum Flow {
@@ -168,7 +229,17 @@ async fn execute(
         Command::Status => {
             let status = watchers::status_name(&provider.status());
             let synced = provider.is_synced();
-            out.reply("status", id, json!({ "status": status, "synced": synced }));
+            out.reply(
+                "status",
+                id,
+                json!({
+                    "status": status,
+                    "synced": synced,
+                    "permission_denied": provider.permission_denied(),
+                    "read_only": provider.is_read_only(),
+                    "has_unsynced_changes": provider.has_unsynced_changes(),
+                }),
+            );
         }
         Command::SetAwareness { state } => {
             provider.set_local_state(&state.to_string());

@@ -3,7 +3,8 @@
 //! - replies: `{"reply": <cmd>, "id": <id from the command or null>, ...}`
 //! - errors: `{"reply": "error", "id": .., "message": ".."}`
 //! - events, unsolicited: `{"event": "ready", "client_id": N}`,
-//!   `{"event": "status", "status": "connecting"|"connected"|"disconnected"}`,
+//!   `{"event": "status", "status": "connecting"|"connected"|"disconnected"|"unauthorized"}`,
+//!   `{"event": "permission_denied", "reason": ".."}`, `{"event": "read_only", "read_only": bool}`,
 //!   `{"event": "synced", "synced": bool}`, `{"event": "update"}` (after a remote change),
 //!   `{"event": "awareness", "states": {"<client id>": state}}` (whenever the states change).
 

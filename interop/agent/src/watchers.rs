@@ -50,6 +50,29 @@ pub fn report_synced(mut changes: watch::Receiver<bool>, out: Output) {
     });
 }
 
+/// Prints `{"event":"permission_denied","reason":..}` whenever the server refuses something
+/// (a token, an edit) with a new reason.
+pub fn report_permission_denied(mut changes: watch::Receiver<Option<String>>, out: Output) {
+    tokio::spawn(async move {
+        while changes.changed().await.is_ok() {
+            let reason = changes.borrow_and_update().clone();
+            if let Some(reason) = reason {
+                out.event("permission_denied", json!({ "reason": reason }));
+            }
+        }
+    });
+}
+
+/// Prints `{"event":"read_only","read_only":bool}` for every change of the granted scope.
+pub fn report_read_only(mut changes: watch::Receiver<bool>, out: Output) {
+    tokio::spawn(async move {
+        while changes.changed().await.is_ok() {
+            let read_only = *changes.borrow_and_update();
+            out.event("read_only", json!({ "read_only": read_only }));
+        }
+    });
+}
+
 /// Remembers the awareness states last printed and prints the new ones when they differ.
 #[derive(Default)]
 pub struct AwarenessReporter {

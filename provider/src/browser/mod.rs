@@ -63,7 +63,7 @@ impl Shared {
     pub(crate) fn announce_leave(&self) {
         let leave = self.state.session().leave_frame();
         if let Some(frame) = leave {
-            self.send_to_server(&frame);
+            self.send_to_server(&self.state.socket_frame(frame.clone()));
             self.post_to_tabs(&frame);
         }
     }

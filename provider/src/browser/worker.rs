@@ -12,7 +12,9 @@ use super::cross_tab::CrossTab;
 use super::socket::{BrowserSocket, SocketEvent};
 use super::timer::sleep_ms;
 use super::Shared;
-use crate::core::{Command, Launch, LocalUpdates, ProviderState, Reconnect, Registration};
+use crate::core::{
+    Command, Launch, LocalUpdates, ProviderState, Reconnect, Registration, SocketVerdict,
+};
 use crate::session::{Output, SessionEvent};
 use crate::status::Status;
 use crate::token::{TokenError, TokenFuture};
@@ -190,17 +192,18 @@ impl Worker {
     fn handle_command(&mut self, command: Command) {
         match command {
             Command::LocalUpdate(update) => {
-                let frame = encode::sync_update(&update);
-                if self.phase == Phase::Open {
+                let frame = self.state.session().local_update(&update);
+                if let Some(frame) = frame.filter(|_| self.phase == Phase::Open) {
                     self.shared.send_to_server(&frame);
                 }
-                self.shared.post_to_tabs(&frame);
+                self.shared.post_to_tabs(&encode::sync_update(&update));
             }
             Command::LocalAwareness => {
                 let frame = self.state.session().local_awareness_frame();
                 if let Some(frame) = frame {
                     if self.phase == Phase::Open {
-                        self.shared.send_to_server(&frame);
+                        self.shared
+                            .send_to_server(&self.state.socket_frame(frame.clone()));
                     }
                     self.shared.post_to_tabs(&frame);
                 }
@@ -302,7 +305,8 @@ impl Worker {
         let received = self.state.session().peer_frame_received(frame);
         match received {
             Ok(out) => {
-                self.state.report(out.events, &mut self.reconnect);
+                // Sibling tabs speak y-websocket: nothing they say concerns the socket.
+                let _ = self.state.report(out.events, &mut self.reconnect);
                 for reply in out.frames {
                     self.shared.post_to_tabs(&reply);
                 }
@@ -330,8 +334,8 @@ impl Worker {
             self.probed_at = Some(now);
             let state_vector =
                 yrs::ReadTxn::state_vector(&yrs::Transact::transact(&self.state.doc));
-            self.shared
-                .send_to_server(&encode::sync_step1(&state_vector));
+            let probe = self.state.socket_frame(encode::sync_step1(&state_vector));
+            self.shared.send_to_server(&probe);
         }
         let own = self.state.doc.client_id();
         let clock_before = self.state.session().awareness().meta(own).map(|(c, _)| c);
@@ -358,7 +362,15 @@ impl Worker {
         for frame in &out.frames {
             self.shared.send_to_server(frame);
         }
-        self.state.report(out.events, &mut self.reconnect);
+        match self.state.report(out.events, &mut self.reconnect) {
+            SocketVerdict::Keep => {}
+            SocketVerdict::Replace => self.socket_lost(Some(1000)),
+            SocketVerdict::Refused => {
+                self.close_socket(1000);
+                self.phase = Phase::Idle;
+                self.state.set_status(self.reconnect.idle_status());
+            }
+        }
     }
 
     /// Opens a socket, after asking the token source for a fresh token when the credentials
@@ -370,8 +382,10 @@ impl Worker {
             self.phase = Phase::Refreshing { since: now_ms() };
             return;
         }
-        let token = self.reconnect.credentials.token();
-        match BrowserSocket::open(&self.state.socket_url, token) {
+        let token = self
+            .state
+            .handshake_token(self.reconnect.credentials.token());
+        match BrowserSocket::open(&self.state.socket_url, token.as_deref()) {
             Ok((socket, events)) => {
                 *self.shared.socket.borrow_mut() = Some(socket);
                 self.socket_events = Some(events);

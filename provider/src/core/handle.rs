@@ -7,9 +7,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 use yrs::Doc;
 
 use super::{Command, Launch, LocalUpdates, ProviderState};
+use crate::dialect::Dialect;
 use crate::error::ProviderError;
 use crate::options::{redacted_params, ProviderOptions};
-use crate::room_url::room_url;
+use crate::room_url::{room_url, server_url as hocuspocus_url};
 use crate::session::{SessionConfig, SyncSession};
 use crate::status::Status;
 use crate::transport::{SessionClock, Transport};
@@ -71,7 +72,8 @@ impl std::fmt::Debug for WebsocketProvider {
 impl WebsocketProvider {
     /// Syncs `doc` with room `room` of the server at `server_url`. The socket URL is
     /// `server_url/room?params` (a trailing `/` of `server_url` is trimmed). Connects at once
-    /// unless `options.connect` is false.
+    /// unless `options.connect` is false. With [`Dialect::Hocuspocus`] the socket URL is
+    /// `server_url?params` and `room` is the Hocuspocus document name.
     #[cfg_attr(
         not(target_arch = "wasm32"),
         doc = "\n`server_url` is `ws://host:port`; `http://` is accepted as `ws://`."
@@ -114,15 +116,39 @@ impl WebsocketProvider {
         doc: Doc,
         options: ProviderOptions,
     ) -> Result<Self, ProviderError> {
-        let socket_url = room_url(server_url, room, &options.params)?;
-        let url = room_url(server_url, room, &redacted_params(&options.params))?;
+        let shown_params = redacted_params(&options.params);
+        #[cfg(not(target_arch = "wasm32"))]
+        let dialect = match options.hocuspocus_socket {
+            Some(_) => Dialect::Hocuspocus,
+            None => options.dialect,
+        };
+        #[cfg(target_arch = "wasm32")]
+        let dialect = options.dialect;
+        let (socket_url, url) = match dialect {
+            Dialect::YWebsocket => (
+                room_url(server_url, room, &options.params)?,
+                room_url(server_url, room, &shown_params)?,
+            ),
+            Dialect::Hocuspocus => (
+                hocuspocus_url(server_url, &options.params)?,
+                hocuspocus_url(server_url, &shown_params)?,
+            ),
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        let (socket_url, url) = match &options.hocuspocus_socket {
+            Some(shared) => (shared.socket_url().to_owned(), shared.url().to_owned()),
+            None => (socket_url, url),
+        };
         let clock = SessionClock::start();
         let config = SessionConfig {
             resync_interval: options.resync_interval,
             liveness_timeout: options.liveness_timeout,
             ..SessionConfig::default()
         };
-        let session = SyncSession::with_config(doc.clone(), clock, config);
+        let session = match dialect {
+            Dialect::YWebsocket => SyncSession::with_config(doc.clone(), clock, config),
+            Dialect::Hocuspocus => SyncSession::hocuspocus(doc.clone(), clock, config, room),
+        };
         let remote_origin = session.remote_origin().clone();
         let state = Arc::new(ProviderState::new(
             doc.clone(),
@@ -199,7 +225,8 @@ impl WebsocketProvider {
     /// y-protocols' permission-denied message; `None` until then. A ycord server sends
     /// `"read-only"` once per connection opened with a read-only token, the first time the
     /// client sends an edit. Edits the server refuses stay in the local document but reach no
-    /// one.
+    /// one. With [`Dialect::Hocuspocus`] it is also the reason a server gave for refusing the
+    /// token (e.g. `permission-denied`), and `"read-only"` when it refused an edit.
     pub fn permission_denied(&self) -> Option<String> {
         self.state.permission_denied()
     }
@@ -207,6 +234,27 @@ impl WebsocketProvider {
     /// A receiver that sees every change of [`permission_denied`](Self::permission_denied).
     pub fn permission_denied_changes(&self) -> watch::Receiver<Option<String>> {
         self.state.permission_denied_changes()
+    }
+
+    /// Whether the server granted read-only access, as a Hocuspocus server says when it
+    /// accepts the token (scope `readonly`); kept until the next connection's answer. Always
+    /// `false` with [`Dialect::YWebsocket`], whose servers do not announce it: a ycord server
+    /// sends [`permission_denied`](Self::permission_denied) `"read-only"` at the first edit
+    /// instead, and so does this provider for a Hocuspocus server that refuses an edit.
+    pub fn is_read_only(&self) -> bool {
+        self.state.is_read_only()
+    }
+
+    /// A receiver that sees every change of [`is_read_only`](Self::is_read_only).
+    pub fn read_only_changes(&self) -> watch::Receiver<bool> {
+        self.state.read_only_changes()
+    }
+
+    /// Hocuspocus: whether changes sent on the current socket still wait for the server's
+    /// acknowledgement (its sync status); a read-only connection never gets there. Always
+    /// `false` with [`Dialect::YWebsocket`], which has no acknowledgements.
+    pub fn has_unsynced_changes(&self) -> bool {
+        self.state.session().unsynced_changes() > 0
     }
 
     /// Waits until the provider is synced (returns at once if it is).

@@ -23,4 +23,4 @@ pub(crate) use self::command::Command;
 pub(crate) use self::launch::Launch;
 pub(crate) use self::local_updates::{LocalUpdates, Registration};
 pub(crate) use self::reconnect::Reconnect;
-pub(crate) use self::state::ProviderState;
+pub(crate) use self::state::{ProviderState, SocketVerdict};

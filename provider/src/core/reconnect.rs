@@ -100,6 +100,14 @@ impl Reconnect {
         self.credentials.refused();
     }
 
+    /// A Hocuspocus server refused the token for the document (its socket stays open, but
+    /// nothing more is exchanged for the document on it). Returns whether the provider stops
+    /// until `connect()`, as [`Status::Unauthorized`]: only without a token source; with one,
+    /// the next attempt fetches a fresh token first.
+    pub(crate) fn authentication_failed(&mut self, url: &str, reason: &str) -> bool {
+        self.token_refused(url, &format!("Hocuspocus permission denied ({reason})"))
+    }
+
     fn token_refused(&mut self, url: &str, what: &str) -> bool {
         if self.credentials.refused() {
             tracing::info!(%url, %what, "the server refused the token; fetching a fresh one");
@@ -218,6 +226,19 @@ mod tests {
             assert!(reconnect.upgrade_refused("ws://x/r", status));
             assert_eq!(reconnect.idle_status(), Status::Unauthorized, "{status}");
         }
+    }
+
+    #[test]
+    fn a_hocuspocus_token_refusal_refreshes_the_token_or_stops_as_unauthorized() {
+        let mut reconnect = Reconnect::new(&with_source());
+        assert!(!reconnect.authentication_failed("ws://x", "permission-denied"));
+        assert!(reconnect.should_connect());
+        assert!(reconnect.credentials.refresh_due().is_some());
+
+        let mut reconnect = Reconnect::new(&ProviderOptions::default());
+        assert!(reconnect.authentication_failed("ws://x", "permission-denied"));
+        assert!(!reconnect.should_connect());
+        assert_eq!(reconnect.idle_status(), Status::Unauthorized);
     }
 
     #[test]

@@ -4,9 +4,11 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::watch;
+use ycord_protocol::hocuspocus::AuthScope;
 use yrs::Doc;
 
 use super::Reconnect;
+use crate::dialect::Dialect;
 use crate::session::{SessionEvent, SyncSession};
 use crate::status::Status;
 
@@ -22,6 +24,19 @@ pub(crate) struct ProviderState {
     synced: watch::Sender<bool>,
     awareness: watch::Sender<()>,
     permission_denied: watch::Sender<Option<String>>,
+    read_only: watch::Sender<bool>,
+}
+
+/// What the transport should do with its socket after [`ProviderState::report`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub(crate) enum SocketVerdict {
+    /// Carry on.
+    Keep,
+    /// Close it (code 1000) and reconnect after the backoff.
+    Replace,
+    /// Close it (code 1000) and stop: the reconnect policy no longer connects.
+    Refused,
 }
 
 impl ProviderState {
@@ -47,6 +62,7 @@ impl ProviderState {
             synced: watch::Sender::new(false),
             awareness: watch::Sender::new(()),
             permission_denied: watch::Sender::new(None),
+            read_only: watch::Sender::new(false),
         }
     }
 
@@ -69,6 +85,25 @@ impl ProviderState {
     #[cfg(target_arch = "wasm32")]
     pub(crate) fn is_session_free(&self) -> bool {
         self.session.try_lock().is_ok()
+    }
+
+    /// The token for the next socket's handshake, given the credentials' `token`. In the
+    /// Hocuspocus dialect the handshake carries none: the session sends the token in its auth
+    /// message instead.
+    pub(crate) fn handshake_token(&self, token: Option<&str>) -> Option<String> {
+        let mut session = self.session();
+        match session.dialect() {
+            Dialect::YWebsocket => token.map(str::to_owned),
+            Dialect::Hocuspocus => {
+                session.set_token(token);
+                None
+            }
+        }
+    }
+
+    /// A frame the session built for sibling tabs (awareness), for the socket.
+    pub(crate) fn socket_frame(&self, frame: Vec<u8>) -> Vec<u8> {
+        self.session().socket_frame(frame)
     }
 
     pub(crate) fn status(&self) -> Status {
@@ -119,6 +154,14 @@ impl ProviderState {
         self.permission_denied.subscribe()
     }
 
+    pub(crate) fn is_read_only(&self) -> bool {
+        *self.read_only.borrow()
+    }
+
+    pub(crate) fn read_only_changes(&self) -> watch::Receiver<bool> {
+        self.read_only.subscribe()
+    }
+
     /// Every known non-null awareness state by client id.
     pub(crate) fn awareness_states(&self) -> BTreeMap<u64, String> {
         self.session()
@@ -128,8 +171,13 @@ impl ProviderState {
             .collect()
     }
 
-    /// Acts on what the session reported.
-    pub(crate) fn report(&self, events: Vec<SessionEvent>, reconnect: &mut Reconnect) {
+    /// Acts on what the session reported, and says what becomes of the socket.
+    pub(crate) fn report(
+        &self,
+        events: Vec<SessionEvent>,
+        reconnect: &mut Reconnect,
+    ) -> SocketVerdict {
+        let mut verdict = SocketVerdict::Keep;
         for event in events {
             match event {
                 SessionEvent::Synced(synced) => {
@@ -143,16 +191,39 @@ impl ProviderState {
                     tracing::warn!(url = %self.url, %reason, "permission denied");
                     self.permission_denied.send_replace(Some(reason));
                 }
+                SessionEvent::Authenticated { scope } => {
+                    self.read_only.send_if_modified(|read_only| {
+                        let now = scope == AuthScope::ReadOnly;
+                        std::mem::replace(read_only, now) != now
+                    });
+                }
+                SessionEvent::AuthenticationFailed { reason } => {
+                    let stops = reconnect.authentication_failed(&self.url, &reason);
+                    self.permission_denied.send_replace(Some(reason));
+                    verdict = if stops {
+                        SocketVerdict::Refused
+                    } else {
+                        SocketVerdict::Replace
+                    };
+                }
+                SessionEvent::DocumentClosed { reason } => {
+                    tracing::info!(url = %self.url, %reason, "the server closed the document; reconnecting");
+                    if verdict == SocketVerdict::Keep {
+                        verdict = SocketVerdict::Replace;
+                    }
+                }
                 // Each transport replaces the socket itself, where it handles `tick`.
                 SessionEvent::ConnectionStale => {}
             }
         }
+        verdict
     }
 
     /// The socket is gone, whatever the reason: tell the session, then the watches.
     pub(crate) fn socket_closed(&self, reconnect: &mut Reconnect) {
         let closed = self.session().socket_closed();
-        self.report(closed.events, reconnect);
+        // Closing yields no events that could change the verdict: the socket is gone anyway.
+        let _ = self.report(closed.events, reconnect);
         self.set_synced(false);
         self.set_status(Status::Disconnected);
     }

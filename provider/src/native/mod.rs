@@ -1,6 +1,7 @@
 //! The native transport: the provider's task drives the session over tokio-tungstenite.
 
 mod clock;
+mod hocuspocus_socket;
 mod socket;
 mod worker;
 
@@ -8,6 +9,7 @@ use self::worker::Worker;
 use crate::core::Launch;
 
 pub(crate) use self::clock::SessionClock;
+pub use self::hocuspocus_socket::HocuspocusSocket;
 
 /// What the handle keeps of the native transport: nothing, the task ends on
 /// [`Command::Shutdown`](crate::core::Command::Shutdown).

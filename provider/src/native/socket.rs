@@ -1,9 +1,9 @@
 //! The tokio-tungstenite socket: sending frames and closing with a handshake.
 
+use std::pin::Pin;
 use std::time::Duration;
 
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{header, HeaderValue};
@@ -16,9 +16,30 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-pub(crate) type SocketSink = SplitSink<Socket, Message>;
-pub(crate) type SocketStream = SplitStream<Socket>;
+/// The socket of one tokio-tungstenite connection.
+pub(crate) type WebSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// Where a provider's task sends its messages.
+pub(crate) type SocketSink = Pin<Box<dyn Sink<Message, Error = Error> + Send>>;
+/// Where a provider's task reads the server's messages.
+pub(crate) type SocketStream = Pin<Box<dyn Stream<Item = Result<Message, Error>> + Send>>;
+
+/// What a provider's task talks through: its own WebSocket, or its document's share of a
+/// [`HocuspocusSocket`](crate::HocuspocusSocket).
+pub(crate) struct Socket {
+    pub(crate) sink: SocketSink,
+    pub(crate) stream: SocketStream,
+}
+
+impl Socket {
+    /// A provider's own WebSocket.
+    pub(crate) fn own(socket: WebSocket) -> Self {
+        let (sink, stream) = socket.split();
+        Socket {
+            sink: Box::pin(sink),
+            stream: Box::pin(stream),
+        }
+    }
+}
 
 /// How an upgrade request ended without a socket.
 pub(crate) enum ConnectError {
@@ -34,7 +55,7 @@ pub(crate) enum ConnectError {
 }
 
 /// Opens a socket to `url`, sending `token` as `Authorization: Bearer <token>`.
-pub(crate) async fn connect(url: &str, token: Option<&str>) -> Result<Socket, ConnectError> {
+pub(crate) async fn connect(url: &str, token: Option<&str>) -> Result<WebSocket, ConnectError> {
     let mut request = url
         .into_client_request()
         .map_err(|err| ConnectError::Failed(err.to_string()))?;

@@ -11,8 +11,11 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::socket::{close, connect, send_all, ConnectError, Socket};
+use super::HocuspocusSocket;
 use super::SessionClock;
-use crate::core::{Command, Launch, LocalUpdates, ProviderState, Reconnect, Registration};
+use crate::core::{
+    Command, Launch, LocalUpdates, ProviderState, Reconnect, Registration, SocketVerdict,
+};
 use crate::session::SessionEvent;
 use crate::status::Status;
 
@@ -47,6 +50,8 @@ pub(crate) struct Worker {
     reconnect: Reconnect,
     liveness_timeout: Duration,
     connect_timeout: Duration,
+    /// The shared Hocuspocus socket to attach to instead of opening one.
+    shared_socket: Option<HocuspocusSocket>,
 }
 
 impl Worker {
@@ -59,6 +64,7 @@ impl Worker {
             reconnect: Reconnect::new(launch.options),
             liveness_timeout: launch.options.liveness_timeout,
             connect_timeout: launch.options.connect_timeout,
+            shared_socket: launch.options.hocuspocus_socket.clone(),
         }
     }
 
@@ -194,9 +200,19 @@ impl Worker {
                 return Opening::Failed(err.to_string());
             }
         }
-        let token = self.reconnect.credentials.token().map(str::to_owned);
-        let attempt =
-            tokio::time::timeout_at(deadline, connect(&self.state.socket_url, token.as_deref()));
+        let token = self
+            .state
+            .handshake_token(self.reconnect.credentials.token());
+        let shared = self.shared_socket.clone();
+        let document = self.state.session().document_name().map(str::to_owned);
+        let url = self.state.socket_url.clone();
+        let opening = async move {
+            match (shared, document) {
+                (Some(shared), Some(document)) => shared.attach(&document).await,
+                _ => connect(&url, token.as_deref()).await.map(Socket::own),
+            }
+        };
+        let attempt = tokio::time::timeout_at(deadline, opening);
         match until_stopped(&mut self.commands, attempt).await {
             Ok(Ok(Ok(socket))) => Opening::Opened(Box::new(socket)),
             Ok(Ok(Err(ConnectError::Refused { status, body }))) => {
@@ -211,7 +227,10 @@ impl Worker {
 
     /// Runs one open socket until it ends.
     async fn serve(&mut self, socket: Socket) -> SocketEnd {
-        let (mut sink, mut stream) = socket.split();
+        let Socket {
+            mut sink,
+            mut stream,
+        } = socket;
         let opened = self.state.session().socket_opened();
         self.state.set_status(Status::Connected);
         if send_all(&mut sink, opened.frames).await.is_err() {
@@ -228,9 +247,13 @@ impl Worker {
                         let received = self.state.session().frame_received(&frame);
                         match received {
                             Ok(out) => {
-                                self.state.report(out.events, &mut self.reconnect);
+                                let verdict = self.state.report(out.events, &mut self.reconnect);
                                 if send_all(&mut sink, out.frames).await.is_err() {
                                     return SocketEnd::Lost;
+                                }
+                                if let Some(end) = end_for(verdict) {
+                                    close(&mut sink, &mut stream, CloseCode::Normal, None).await;
+                                    return end;
                                 }
                             }
                             Err(err) => {
@@ -278,6 +301,7 @@ impl Worker {
                     }
                     Some(Command::LocalAwareness) => {
                         let frame = self.state.session().local_awareness_changed();
+                        let frame = frame.map(|f| self.state.socket_frame(f));
                         if send_all(&mut sink, frame).await.is_err() {
                             return SocketEnd::Lost;
                         }
@@ -285,11 +309,13 @@ impl Worker {
                     Some(Command::Connect) => {}
                     Some(Command::Disconnect(done)) => {
                         let leave = self.state.session().leave_frame();
+                        let leave = leave.map(|f| self.state.socket_frame(f));
                         close(&mut sink, &mut stream, CloseCode::Normal, leave).await;
                         return SocketEnd::Disconnected(done);
                     }
                     Some(Command::Shutdown) | None => {
                         let leave = self.state.session().leave_frame();
+                        let leave = leave.map(|f| self.state.socket_frame(f));
                         close(&mut sink, &mut stream, CloseCode::Normal, leave).await;
                         return SocketEnd::Shutdown;
                     }
@@ -306,9 +332,13 @@ impl Worker {
                         tracing::info!(url = %self.state.url, "no message for the liveness timeout; replacing the socket");
                         return SocketEnd::Lost;
                     }
-                    self.state.report(out.events, &mut self.reconnect);
+                    let verdict = self.state.report(out.events, &mut self.reconnect);
                     if send_all(&mut sink, out.frames).await.is_err() {
                         return SocketEnd::Lost;
+                    }
+                    if let Some(end) = end_for(verdict) {
+                        close(&mut sink, &mut stream, CloseCode::Normal, None).await;
+                        return end;
                     }
                 }
             }
@@ -331,6 +361,15 @@ impl Worker {
     fn ping_due(&self) -> Instant {
         let last = self.state.session().last_received().unwrap_or(0);
         self.clock.instant_at(last) + self.liveness_timeout / 2
+    }
+}
+
+/// How a socket ends when the session's events say it must: `None` to keep it.
+fn end_for(verdict: SocketVerdict) -> Option<SocketEnd> {
+    match verdict {
+        SocketVerdict::Keep => None,
+        SocketVerdict::Replace => Some(SocketEnd::Lost),
+        SocketVerdict::Refused => Some(SocketEnd::Refused),
     }
 }
 

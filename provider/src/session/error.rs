@@ -1,6 +1,7 @@
 //! Why a session input was rejected.
 
 use thiserror::Error;
+use ycord_protocol::hocuspocus::HocuspocusDecodeError;
 use ycord_protocol::DecodeError;
 
 /// Why a session input was rejected.
@@ -9,6 +10,9 @@ pub enum SessionError {
     /// The frame is not a valid y-websocket frame; drop the socket and reconnect.
     #[error("the server sent a malformed frame: {0}")]
     Decode(#[from] DecodeError),
+    /// The frame is not a valid Hocuspocus frame; drop the socket and reconnect.
+    #[error("the server sent a malformed Hocuspocus frame: {0}")]
+    HocuspocusDecode(#[from] HocuspocusDecodeError),
     /// A sync message carried bytes that are not a v1 update; drop the socket and reconnect.
     #[error("the server sent an update that is not a valid v1 update: {detail}")]
     InvalidUpdate {

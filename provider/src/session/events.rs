@@ -1,5 +1,6 @@
 //! What a session reports to its adapter.
 
+use ycord_protocol::hocuspocus::AuthScope;
 use yrs::ClientID;
 
 /// Something the adapter should know about or act on.
@@ -17,8 +18,28 @@ pub enum SessionEvent {
         /// Clients whose state was removed.
         removed: Vec<ClientID>,
     },
-    /// The server refused access; y-websocket clients only log this.
+    /// The server refused a change; y-websocket clients only log this. A ycord server says
+    /// so once per read-only connection; in the Hocuspocus dialect the session reports the
+    /// first sync status `false` (a read-only connection) as [`READ_ONLY_REASON`](super::READ_ONLY_REASON).
     PermissionDenied {
+        /// The server's reason.
+        reason: String,
+    },
+    /// Hocuspocus: the server accepted the token for this document, with this scope.
+    Authenticated {
+        /// What the connection may do.
+        scope: AuthScope,
+    },
+    /// Hocuspocus: the server refused the token for this document and will not talk about it
+    /// on this socket again. Treat it as a refused token: close the socket, and reconnect
+    /// with a fresh token or stop.
+    AuthenticationFailed {
+        /// The server's reason (Hocuspocus's default is `permission-denied`).
+        reason: String,
+    },
+    /// Hocuspocus: the server ended this document's connection (the socket itself stays
+    /// open). Close the socket and reconnect.
+    DocumentClosed {
         /// The server's reason.
         reason: String,
     },

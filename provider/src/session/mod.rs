@@ -1,4 +1,4 @@
-//! The sans-IO client side of the y-websocket protocol.
+//! The sans-IO client side of the y-websocket protocol, and of its Hocuspocus dialect.
 //!
 //! A [`SyncSession`] owns a document's [`Awareness`] (and through it the [`Doc`]) and turns
 //! the things that happen to a connection — a socket opened, a frame received, a local edit,
@@ -11,6 +11,7 @@ mod awareness;
 mod config;
 mod error;
 mod events;
+mod hocuspocus;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
@@ -25,6 +26,12 @@ use yrs::{ClientID, Doc, Origin, ReadTxn, Transact};
 pub use self::config::{SessionConfig, DEFAULT_LIVENESS_TIMEOUT};
 pub use self::error::SessionError;
 pub use self::events::{Output, SessionEvent};
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use self::hocuspocus::{route, FrameRoute};
+pub use self::hocuspocus::{HOCUSPOCUS_KEEP_ALIVE, READ_ONLY_REASON};
+
+use self::hocuspocus::Hocuspocus;
+use crate::dialect::Dialect;
 
 /// Where a frame came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +88,8 @@ pub struct SyncSession {
     remote_origin: Origin,
     config: SessionConfig,
     connection: Option<Connection>,
+    /// Set in the Hocuspocus dialect.
+    hocuspocus: Option<Hocuspocus>,
 }
 
 impl std::fmt::Debug for SyncSession {
@@ -90,6 +99,7 @@ impl std::fmt::Debug for SyncSession {
             .field("remote_origin", &self.remote_origin)
             .field("config", &self.config)
             .field("connection", &self.connection)
+            .field("dialect", &self.dialect())
             .finish_non_exhaustive()
     }
 }
@@ -117,6 +127,31 @@ impl SyncSession {
             remote_origin,
             config,
             connection: None,
+            hocuspocus: None,
+        }
+    }
+
+    /// A session speaking the Hocuspocus dialect for the document named `document` (a
+    /// Hocuspocus document name, a provider's `name`): every frame it returns is addressed to
+    /// it, and [`socket_opened`](Self::socket_opened) starts with the token (see
+    /// [`set_token`](Self::set_token)).
+    pub fn hocuspocus(
+        doc: Doc,
+        clock: impl Clock + 'static,
+        config: SessionConfig,
+        document: &str,
+    ) -> Self {
+        let mut session = Self::with_config(doc, clock, config);
+        session.hocuspocus = Some(Hocuspocus::new(document));
+        session
+    }
+
+    /// The wire dialect this session speaks.
+    pub fn dialect(&self) -> Dialect {
+        if self.hocuspocus.is_some() {
+            Dialect::Hocuspocus
+        } else {
+            Dialect::YWebsocket
         }
     }
 
@@ -178,7 +213,8 @@ impl SyncSession {
     }
 
     /// A socket to the server opened. Returns SyncStep1 with the document's state vector, then
-    /// the local awareness state if one is set.
+    /// the local awareness state if one is set. In the Hocuspocus dialect the token message
+    /// comes first.
     pub fn socket_opened(&mut self) -> Output {
         let now = self.now();
         self.connection = Some(Connection {
@@ -199,10 +235,12 @@ impl SyncSession {
             self.awareness.set_local_state_raw(json);
             frames.extend(self.local_awareness_frame());
         }
-        Output {
+        let mut opened = Output {
             frames,
             events: Vec::new(),
-        }
+        };
+        self.hocuspocus_opened(&mut opened);
+        opened
     }
 
     /// A binary frame arrived from the server.
@@ -215,6 +253,9 @@ impl SyncSession {
         let now = self.now();
         let connection = self.connection.as_mut().ok_or(SessionError::NotOpen)?;
         connection.last_received = now;
+        if self.hocuspocus.is_some() {
+            return self.hocuspocus_frame_received(frame);
+        }
         let messages = decode_frame(frame)?;
         let mut out = Output::default();
         for message in messages {
@@ -302,11 +343,14 @@ impl SyncSession {
         Ok(())
     }
 
-    /// A local transaction produced `update` (v1). Returns the `[0, 2, update]` frame to send,
-    /// or `None` while no socket is open: the next connection's SyncStep1/SyncStep2 exchange
-    /// delivers it.
-    pub fn local_update(&self, update: &[u8]) -> Option<Vec<u8>> {
-        self.is_open().then(|| encode::sync_update(update))
+    /// A local transaction produced `update` (v1). Returns the `[0, 2, update]` frame to send
+    /// (addressed, in the Hocuspocus dialect), or `None` while no socket is open: the next
+    /// connection's SyncStep1/SyncStep2 exchange delivers it.
+    pub fn local_update(&mut self, update: &[u8]) -> Option<Vec<u8>> {
+        if !self.is_open() {
+            return None;
+        }
+        Some(self.hocuspocus_local_update(encode::sync_update(update)))
     }
 
     /// Time passed. Renews the local awareness state every 15 s (frame), drops remote states
@@ -331,6 +375,7 @@ impl SyncSession {
                 out.events.push(SessionEvent::ConnectionStale);
             }
         }
+        self.hocuspocus_tick(now, &mut out);
         out
     }
 
@@ -345,7 +390,10 @@ impl SyncSession {
             c.next_resync
                 .map_or(liveness, |resync| resync.min(liveness))
         });
-        [awareness, connection].into_iter().flatten().min()
+        [awareness, connection, self.hocuspocus_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// The socket closed, for whatever reason. The session stops being synced and, as
@@ -356,6 +404,7 @@ impl SyncSession {
         let Some(connection) = self.connection.take() else {
             return out;
         };
+        self.hocuspocus_closed();
         if connection.synced {
             out.events.push(SessionEvent::Synced(false));
         }

@@ -8,6 +8,7 @@ mod a_valid_token_syncs_by_header_or_query;
 mod concurrent_edits_converge;
 mod disconnect_removes_presence;
 mod expired_token_is_replaced_from_the_token_source;
+mod hocuspocus_refused_token_is_replaced_from_the_token_source;
 mod local_edits_are_sent_when_created_during_a_transaction;
 mod offline_edits_are_delivered_on_reconnect;
 mod read_only_token_syncs_but_cannot_edit;

@@ -2,6 +2,7 @@
 //! sessions wired together by hand on a manual clock.
 
 mod awareness;
+mod hocuspocus;
 mod sync;
 
 use super::*;
