@@ -10,18 +10,18 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::auth::read_only::ReadOnlyFilter;
 use crate::close::CloseReason;
 use crate::conn_id::ConnId;
-use crate::fragment::binary_frames;
 use crate::gate::Admitted;
 use crate::limits::ConnectionRate;
 use crate::room::Dialect;
 use crate::room_command::{Peer, RoomCommand};
 use crate::rooms::Rooms;
 use crate::roster::ConnectionInfo;
+use crate::socket_io::{feed, read_error, timed_send, within_write_timeout};
 use crate::upgrade::Socket;
 
 /// Limits and timings of each connection.
@@ -222,41 +222,5 @@ async fn write_batch(
         }
         socket.flush().await
     };
-    match tokio::time::timeout(limits.write_timeout, write).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(None),
-        Err(_) => Err(Some(CloseReason::SlowConsumer)),
-    }
-}
-
-/// Queues one y-websocket message, fragmented when large (see [`crate::fragment`]).
-async fn feed(socket: &mut Socket, message: Bytes) -> Result<(), WsError> {
-    for frame in binary_frames(message) {
-        socket.feed(frame).await?;
-    }
-    Ok(())
-}
-
-async fn timed_send(
-    socket: &mut Socket,
-    message: Message,
-    limits: &ConnectionLimits,
-) -> Result<(), ()> {
-    match tokio::time::timeout(limits.write_timeout, socket.send(message)).await {
-        Ok(Ok(())) => Ok(()),
-        _ => Err(()),
-    }
-}
-
-/// A read error is the client's doing except for an oversize message, which gets a reason.
-fn read_error(err: &WsError, limits: &ConnectionLimits) -> Option<CloseReason> {
-    match err {
-        WsError::Capacity(_) => Some(CloseReason::MessageTooBig {
-            limit: limits.max_message_size,
-        }),
-        _ => {
-            tracing::debug!(error = %err, "websocket read failed");
-            None
-        }
-    }
+    within_write_timeout(write, limits).await
 }

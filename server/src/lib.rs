@@ -54,6 +54,7 @@ mod rooms;
 mod roster;
 mod routes;
 mod server;
+mod socket_io;
 mod storage;
 mod upgrade;
 mod writers;

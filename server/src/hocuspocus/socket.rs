@@ -14,7 +14,7 @@ use futures_util::{SinkExt, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::tungstenite::Message;
 use ycord_protocol::hocuspocus::encode;
 
 use super::session::{Action, Session};
@@ -22,11 +22,11 @@ use super::stateless::StatelessHub;
 use crate::close::CloseReason;
 use crate::conn_id::ConnId;
 use crate::connection::ConnectionLimits;
-use crate::fragment::binary_frames;
 use crate::gate::Gate;
 use crate::room_command::{Peer, RoomCommand};
 use crate::rooms::{self, RoomHandle, Rooms};
 use crate::roster::ConnectionInfo;
+use crate::socket_io::{feed, read_error, timed_send, within_write_timeout};
 use crate::upgrade::Socket;
 
 /// How often the server sends a Hocuspocus ping (a lone byte 9). A provider reconnects after
@@ -307,38 +307,8 @@ async fn write(
     limits: &ConnectionLimits,
 ) -> Result<(), Option<CloseReason>> {
     let write = async {
-        for frame in binary_frames(message) {
-            socket.feed(frame).await?;
-        }
+        feed(socket, message).await?;
         socket.flush().await
     };
-    match tokio::time::timeout(limits.write_timeout, write).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(None),
-        Err(_) => Err(Some(CloseReason::SlowConsumer)),
-    }
-}
-
-async fn timed_send(
-    socket: &mut Socket,
-    message: Message,
-    limits: &ConnectionLimits,
-) -> Result<(), ()> {
-    match tokio::time::timeout(limits.write_timeout, socket.send(message)).await {
-        Ok(Ok(())) => Ok(()),
-        _ => Err(()),
-    }
-}
-
-/// A read error is the client's doing except for an oversize message, which gets a reason.
-fn read_error(err: &WsError, limits: &ConnectionLimits) -> Option<CloseReason> {
-    match err {
-        WsError::Capacity(_) => Some(CloseReason::MessageTooBig {
-            limit: limits.max_message_size,
-        }),
-        _ => {
-            tracing::debug!(error = %err, "hocuspocus websocket read failed");
-            None
-        }
-    }
+    within_write_timeout(write, limits).await
 }
