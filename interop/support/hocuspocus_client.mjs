@@ -7,7 +7,7 @@
 import * as Y from 'yjs'
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider'
 import WebSocket from 'ws'
-import { snapshotOf } from './snapshot.mjs'
+import { YjsPeer } from './yjs_peer.mjs'
 import { deadline, waitFor } from './wait.mjs'
 
 const TIMEOUT_MS = 10000
@@ -31,7 +31,7 @@ export function openHocuspocusSocket (url, query = '', options = {}) {
   })
 }
 
-export class HocuspocusClient {
+export class HocuspocusClient extends YjsPeer {
   /**
    * @param {string} url ws://host:port
    * @param {string} document the document (room) name
@@ -41,6 +41,7 @@ export class HocuspocusClient {
    *   `awareness: null` turns the provider's awareness off.
    */
   constructor (url, document, name, { socket, token, awareness } = {}) {
+    super()
     this.kind = 'hocuspocus'
     this.name = name
     this.document = document
@@ -101,42 +102,6 @@ export class HocuspocusClient {
       { what: `${this.name}: unsyncedChanges to reach 0`, timeoutMs, subscribe: notify => this.onEvent(notify) }
     )
   }
-
-  async snapshot () { return snapshotOf(this.doc) }
-
-  /** Calls `listener` after every update that came from the server; returns an unsubscribe. */
-  onRemoteUpdate (listener) {
-    const handler = (_update, origin) => { if (origin === this.provider) listener() }
-    this.doc.on('update', handler)
-    return () => this.doc.off('update', handler)
-  }
-
-  /** `{ "<client id>": state }` of every awareness state this client knows, own included. */
-  async awarenessStates () {
-    return Object.fromEntries(
-      Array.from(this.awareness.getStates(), ([client, state]) => [String(client), state])
-    )
-  }
-
-  /** Calls `listener` on every awareness change; returns an unsubscribe. */
-  onAwarenessChange (listener) {
-    const handler = () => listener()
-    this.awareness.on('change', handler)
-    return () => this.awareness.off('change', handler)
-  }
-
-  async setAwareness (state) { this.awareness.setLocalState(state) }
-
-  async clearAwareness () { this.awareness.setLocalState(null) }
-
-  async insert (index, text) {
-    const ytext = this.doc.getText('text')
-    ytext.insert(Math.min(index, ytext.length), text)
-  }
-
-  async mapSet (key, value) { this.doc.getMap('map').set(key, value) }
-
-  async arrayPush (value) { this.doc.getArray('array').push([value]) }
 
   sendStateless (payload) { this.provider.sendStateless(payload) }
 

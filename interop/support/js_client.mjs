@@ -3,12 +3,12 @@
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import WebSocket from 'ws'
-import { snapshotOf } from './snapshot.mjs'
+import { YjsPeer } from './yjs_peer.mjs'
 import { deadline } from './wait.mjs'
 
 const SYNC_TIMEOUT_MS = 10000
 
-export class JsClient {
+export class JsClient extends YjsPeer {
   /**
    * Connects to `url` / `room`. Call `synced()` to wait for the first sync.
    * @param {string} url  ws://host:port
@@ -16,6 +16,7 @@ export class JsClient {
    * @param {string} name shown in failures
    */
   constructor (url, room, name) {
+    super()
     this.kind = 'js'
     this.name = name
     this.doc = new Y.Doc()
@@ -47,43 +48,6 @@ export class JsClient {
     )
   }
 
-  async snapshot () { return snapshotOf(this.doc) }
-
-  /** Calls `listener` after every update that came from the server; returns an unsubscribe. */
-  onRemoteUpdate (listener) {
-    const handler = (_update, origin) => { if (origin === this.provider) listener() }
-    this.doc.on('update', handler)
-    return () => this.doc.off('update', handler)
-  }
-
-  /** `{ "<client id>": state }` of every awareness state this client knows, own included. */
-  async awarenessStates () {
-    return Object.fromEntries(
-      Array.from(this.awareness.getStates(), ([client, state]) => [String(client), state])
-    )
-  }
-
-  /** Calls `listener` on every awareness change; returns an unsubscribe. */
-  onAwarenessChange (listener) {
-    const handler = () => listener()
-    this.awareness.on('change', handler)
-    return () => this.awareness.off('change', handler)
-  }
-
-  async setAwareness (state) { this.awareness.setLocalState(state) }
-
-  /** Removes the local awareness state (peers see this client leave, the socket stays). */
-  async clearAwareness () { this.awareness.setLocalState(null) }
-
-  /** Inserts at `index`, clamped to the text's length (as the agent does). */
-  async insert (index, text) {
-    const ytext = this.doc.getText('text')
-    ytext.insert(Math.min(index, ytext.length), text)
-  }
-
-  async mapSet (key, value) { this.doc.getMap('map').set(key, value) }
-
-  async arrayPush (value) { this.doc.getArray('array').push([value]) }
 
   /** Goes offline on purpose (edits stay local) until `connect()`. */
   async disconnect () { this.provider.disconnect() }

@@ -21,7 +21,7 @@ use crate::room::Dialect;
 use crate::room_command::{Peer, RoomCommand};
 use crate::rooms::Rooms;
 use crate::roster::ConnectionInfo;
-use crate::socket_io::{feed, read_error, timed_send, within_write_timeout};
+use crate::socket_io::{feed, read_error, timed_send, token_expiry, within_write_timeout};
 use crate::upgrade::Socket;
 
 /// Limits and timings of each connection.
@@ -66,7 +66,7 @@ pub(crate) async fn serve(
     let sub = client.admitted.sub.as_deref().unwrap_or("");
     let mut read_only = (!client.admitted.access.can_write())
         .then(|| ReadOnlyFilter::new(client.relay_read_only_awareness));
-    let expiry = expiry_timer(client.admitted.expires_at);
+    let expiry = token_expiry(client.admitted.expires_at);
     tokio::pin!(expiry);
     let mut rate = limits.rate.clone();
     let (outbox, mut outgoing) = mpsc::channel::<Bytes>(limits.send_queue);
@@ -189,20 +189,6 @@ pub(crate) async fn serve(
     }
     let _ = tokio::time::timeout(limits.write_timeout, SinkExt::close(&mut socket)).await;
     tracing::debug!(room = %room, conn, "connection ended");
-}
-
-/// Resolves when a token that expires at `expires_at` (seconds since the Unix epoch) has
-/// expired; never without one.
-async fn expiry_timer(expires_at: Option<u64>) {
-    match expires_at {
-        Some(exp) => {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default();
-            tokio::time::sleep(Duration::from_secs(exp).saturating_sub(now)).await;
-        }
-        None => std::future::pending().await,
-    }
 }
 
 /// Writes `first` and whatever else is already queued, then flushes once.

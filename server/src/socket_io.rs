@@ -59,3 +59,17 @@ pub(crate) fn read_error(err: &WsError, limits: &ConnectionLimits) -> Option<Clo
         }
     }
 }
+
+/// Resolves when a token that expires at `expires_at` (seconds since the Unix epoch) has
+/// expired; never without one. The socket is then closed with 4401.
+pub(crate) async fn token_expiry(expires_at: Option<u64>) {
+    match expires_at {
+        Some(exp) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            tokio::time::sleep(std::time::Duration::from_secs(exp).saturating_sub(now)).await;
+        }
+        None => std::future::pending().await,
+    }
+}

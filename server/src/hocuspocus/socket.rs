@@ -26,7 +26,7 @@ use crate::gate::Gate;
 use crate::room_command::{Peer, RoomCommand};
 use crate::rooms::{self, RoomHandle, Rooms};
 use crate::roster::ConnectionInfo;
-use crate::socket_io::{feed, read_error, timed_send, within_write_timeout};
+use crate::socket_io::{feed, read_error, timed_send, token_expiry, within_write_timeout};
 use crate::upgrade::Socket;
 
 /// How often the server sends a Hocuspocus ping (a lone byte 9). A provider reconnects after
@@ -87,7 +87,7 @@ pub(crate) async fn serve(mut socket: Socket, upgrade_token: Option<String>, ctx
         tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
     let mut is_awaiting_pong = false;
     let reason: Option<CloseReason> = loop {
-        let expiry = expiry_timer(session.next_expiry());
+        let expiry = token_expiry(session.next_expiry());
         tokio::select! {
             _ = shutdown.changed() => break Some(CloseReason::ServerShutdown),
             () = expiry => break Some(CloseReason::TokenExpired),
@@ -284,20 +284,6 @@ fn room_events(
     let closed = stream::once(closed)
         .filter_map(move |reason| async move { reason.ok().map(|r| (conn, RoomEvent::Closed(r))) });
     Box::pin(stream::select(frames, closed))
-}
-
-/// Resolves when a token that expires at `expires_at` (seconds since the Unix epoch) has
-/// expired; never without one.
-async fn expiry_timer(expires_at: Option<u64>) {
-    match expires_at {
-        Some(exp) => {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default();
-            tokio::time::sleep(Duration::from_secs(exp).saturating_sub(now)).await;
-        }
-        None => std::future::pending().await,
-    }
 }
 
 /// Writes one message (fragmented when large, see [`crate::fragment`]) and flushes.
