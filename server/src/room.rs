@@ -629,12 +629,12 @@ mod tests {
     use ycord_protocol::ManualClock;
     use yrs::{GetString, Text};
 
-    fn room() -> Room {
+    pub(super) fn room() -> Room {
         Room::new(crate::load::new_document(), ManualClock::new(0))
     }
 
     /// An update inserting `content` into `doc`'s text, holding only that edit.
-    fn text_update(doc: &Doc, content: &str) -> Vec<u8> {
+    pub(super) fn text_update(doc: &Doc, content: &str) -> Vec<u8> {
         let text = doc.get_or_insert_text("text");
         let before = doc.transact().state_vector();
         text.insert(&mut doc.transact_mut(), 0, content);
@@ -649,7 +649,7 @@ mod tests {
         }
     }
 
-    fn text_of(room: &Room) -> String {
+    pub(super) fn text_of(room: &Room) -> String {
         let text = room.doc().get_or_insert_text("text");
         let txn = room.doc().transact();
         text.get_string(&txn)

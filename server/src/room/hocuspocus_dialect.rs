@@ -3,33 +3,15 @@
 //! append (so the sender hears "stored" only for stored data, and before its echo), and
 //! read-only document connections answered as Hocuspocus answers them.
 
-use yrs::{GetString, Text};
+use yrs::Text;
 
+use super::tests::{room, text_of, text_update};
 use super::*;
-use ycord_protocol::ManualClock;
 
 const WRITER: Dialect = Dialect::Hocuspocus {
     is_read_only: false,
 };
 const READER: Dialect = Dialect::Hocuspocus { is_read_only: true };
-
-fn room() -> Room {
-    Room::new(crate::load::new_document(), ManualClock::new(0))
-}
-
-fn text_update(doc: &Doc, content: &str) -> Vec<u8> {
-    let text = doc.get_or_insert_text("text");
-    let before = doc.transact().state_vector();
-    text.insert(&mut doc.transact_mut(), 0, content);
-    let update = doc.transact().encode_state_as_update_v1(&before);
-    update
-}
-
-fn text_of(room: &Room) -> String {
-    let text = room.doc().get_or_insert_text("text");
-    let txn = room.doc().transact();
-    text.get_string(&txn)
-}
 
 fn status(conn: ConnId, is_applied: bool) -> Effect {
     Effect::Send(conn, sync_status(is_applied))
