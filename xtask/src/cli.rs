@@ -21,22 +21,23 @@ pub struct Cli {
 pub enum Command {
     /// Install what is missing, build, lint and run every test suite
     ///
-    /// Installs what is missing (node/npm, the npm packages, rustfmt/clippy, PostgreSQL, the
-    /// wasm32 target, the wasm-bindgen-cli matching Cargo.lock, Chromium and chromedriver),
+    /// Installs what is missing (node/npm, the npm packages, rustfmt/clippy, PostgreSQL, Redis,
+    /// the wasm32 target, the wasm-bindgen-cli matching Cargo.lock, Chromium and chromedriver),
     /// checks formatting and that no locked dependency needs a newer Rust than the workspace's
     /// rust-version, builds the workspace once (--all-features) with clippy as the compiler of
     /// its own crates (-D warnings; the wasm32 builds of the browser suites lint the browser
-    /// code the same way), starts a throwaway PostgreSQL server for the rust suite and a ycord
-    /// server for the wasm suite, runs the selected suites and prints a summary with each
+    /// code the same way), starts a throwaway PostgreSQL server and a throwaway Redis server
+    /// for the rust suite and a ycord server for the wasm suite, runs the selected suites and prints a summary with each
     /// step's time. Exits non-zero if any step failed.
     #[command(verbatim_doc_comment, after_long_help = TEST_ENVIRONMENT)]
     Test(TestOptions),
-    /// Run CMD with a throwaway PostgreSQL server on loopback
+    /// Run CMD with a throwaway PostgreSQL server and Redis server on loopback
     ///
-    /// The server's URL is in YCORD_TEST_POSTGRES_URL (e.g. to run the PostgreSQL store's
-    /// tests or benchmark alone); the server is stopped and deleted afterwards.
-    #[command(verbatim_doc_comment)]
-    WithPostgres {
+    /// Their URLs are in YCORD_TEST_POSTGRES_URL and YCORD_TEST_REDIS_URL (e.g. to run the
+    /// PostgreSQL store's or the cluster's tests or a benchmark alone); both servers are
+    /// stopped and deleted afterwards. `with-postgres` is the same command's older name.
+    #[command(verbatim_doc_comment, visible_alias = "with-postgres")]
+    WithServices {
         /// The program to run and its arguments (passed on as they are, options included)
         #[arg(
             value_name = "CMD",
@@ -129,15 +130,16 @@ mod tests {
         assert!(parse(&["test", "--suite", "python"]).is_err());
         assert!(parse(&["test", "--fast"]).is_err());
         assert!(parse(&["deploy"]).is_err());
+        assert!(parse(&["with-services"]).is_err());
         assert!(parse(&["with-postgres"]).is_err());
         assert!(parse(&["demo", "--port", "http"]).is_err());
         assert!(parse(&["bench", "compare", "--slow"]).is_err());
     }
 
     #[test]
-    fn with_postgres_passes_the_command_on_as_given() {
-        let Some(Command::WithPostgres { command }) = parse(&[
-            "with-postgres",
+    fn with_services_passes_the_command_on_as_given() {
+        let Some(Command::WithServices { command }) = parse(&[
+            "with-services",
             "cargo",
             "test",
             "-p",
@@ -148,7 +150,7 @@ mod tests {
         .unwrap()
         .command
         else {
-            panic!("expected with-postgres");
+            panic!("expected with-services");
         };
         assert_eq!(
             command,

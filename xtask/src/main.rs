@@ -2,8 +2,8 @@
 //!
 //! `cargo xtask test` is everything CI runs. It installs what is missing, builds the workspace
 //! once, lints it, runs every suite and prints a summary; it exits non-zero if anything failed.
-//! `cargo xtask with-postgres <command>` runs one command next to the same throwaway
-//! PostgreSQL server the tests get. `cargo xtask demo` serves the browser examples;
+//! `cargo xtask with-services <command>` runs one command next to the same throwaway
+//! PostgreSQL and Redis servers the tests get. `cargo xtask demo` serves the browser examples;
 //! `cargo xtask bench` runs the benchmarks that CI does not.
 //!
 //! Modules import downward only: `cli` → the commands (`steps`, `demo`, `bench`) → the
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
     };
     let result = match command {
         Command::Test(options) => steps::test(&options),
-        Command::WithPostgres { command } => steps::with_postgres(&command),
+        Command::WithServices { command } => steps::with_services(&command),
         Command::Bench { command } => bench::run(&command),
         Command::Demo(options) => demo::run(&options),
     };

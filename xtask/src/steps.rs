@@ -6,6 +6,7 @@ use clap::ArgAction;
 use crate::outcome::{StepResult, Summary};
 use crate::prereqs::Needs;
 use crate::services::postgres::TestPostgres;
+use crate::services::redis::TestRedis;
 use crate::suites::Suite;
 use crate::workspace::Workspace;
 use crate::{lint, msrv, prereqs, process};
@@ -79,13 +80,20 @@ pub fn test(options: &TestOptions) -> Result<bool> {
 
     // Stopped when dropped at the end of this function, whatever the suites did.
     let mut postgres = None;
-    let postgres_started = !built
-        || !suites.contains(&Suite::Rust)
+    let mut redis = None;
+    let needs_services = built && suites.contains(&Suite::Rust);
+    let postgres_started = !needs_services
         || summary.run("postgres", || {
             postgres = Some(TestPostgres::start()?);
             Ok(StepResult::from_status(true))
         });
+    let redis_started = !needs_services
+        || summary.run("redis", || {
+            redis = Some(TestRedis::start()?);
+            Ok(StepResult::from_status(true))
+        });
     let mut env: Vec<(&str, String)> = postgres.iter().flat_map(TestPostgres::env).collect();
+    env.extend(redis.iter().flat_map(TestRedis::env));
     env.extend(installed_env);
 
     for suite in &suites {
@@ -93,6 +101,8 @@ pub fn test(options: &TestOptions) -> Result<bool> {
             summary.skip(suite.name(), "build failed");
         } else if *suite == Suite::Rust && !postgres_started {
             summary.skip(suite.name(), "postgres did not start");
+        } else if *suite == Suite::Rust && !redis_started {
+            summary.skip(suite.name(), "redis did not start");
         } else {
             summary.run(suite.name(), || suite.run(&workspace, &env));
         }
@@ -124,13 +134,15 @@ fn build(workspace: &Workspace) -> Result<StepResult> {
     Ok(StepResult::from_status(passed))
 }
 
-/// `cargo xtask with-postgres`: runs `command` with a throwaway PostgreSQL server;
-/// `Ok(true)` if the command succeeded.
-pub fn with_postgres(command: &[String]) -> Result<bool> {
+/// `cargo xtask with-services`: runs `command` with a throwaway PostgreSQL server and a
+/// throwaway Redis server; `Ok(true)` if the command succeeded.
+pub fn with_services(command: &[String]) -> Result<bool> {
     prereqs::postgres::ensure_server(true)?;
+    prereqs::redis::ensure_server(true)?;
     let postgres = TestPostgres::start()?;
+    let redis = TestRedis::start()?;
     let (program, args) = command.split_first().context("no command to run")?;
     let mut child = std::process::Command::new(program);
-    child.args(args).envs(postgres.env());
+    child.args(args).envs(postgres.env()).envs(redis.env());
     process::run(&mut child)
 }

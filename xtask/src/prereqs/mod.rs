@@ -5,6 +5,7 @@
 mod chromium;
 pub mod node;
 pub mod postgres;
+pub mod redis;
 pub mod system;
 mod toolchain;
 pub mod wasm;
@@ -22,6 +23,8 @@ pub struct Needs {
     pub wasm_target: bool,
     /// PostgreSQL's server binaries.
     pub postgres: bool,
+    /// `redis-server`.
+    pub redis: bool,
     /// node, npm and the npm packages of `interop/`.
     pub node_packages: bool,
     /// The npm bundle that browser tests include at compile time (built from the packages).
@@ -36,6 +39,7 @@ impl Needs {
         lint_components: false,
         wasm_target: false,
         postgres: false,
+        redis: false,
         node_packages: false,
         browser_bundle: false,
         browser: false,
@@ -47,6 +51,7 @@ impl Needs {
             lint_components: self.lint_components || other.lint_components,
             wasm_target: self.wasm_target || other.wasm_target,
             postgres: self.postgres || other.postgres,
+            redis: self.redis || other.redis,
             node_packages: self.node_packages || other.node_packages,
             browser_bundle: self.browser_bundle || other.browser_bundle,
             browser: self.browser || other.browser,
@@ -71,6 +76,9 @@ pub fn ensure(
     }
     if needs.postgres {
         postgres::ensure_server(install)?;
+    }
+    if needs.redis {
+        redis::ensure_server(install)?;
     }
     if needs.node_packages {
         node::ensure_node(install)?;
@@ -102,10 +110,11 @@ mod tests {
         };
         let rust = Needs {
             postgres: true,
+            redis: true,
             ..Needs::NOTHING
         };
         let both = lint.and(rust);
-        assert!(both.lint_components && both.node_packages && both.postgres);
+        assert!(both.lint_components && both.node_packages && both.postgres && both.redis);
         assert!(!both.wasm_target && !both.browser_bundle && !both.browser);
         assert_eq!(Needs::NOTHING.and(Needs::NOTHING), Needs::default());
     }

@@ -2,12 +2,12 @@
 //! port, one database, `pg_ctl stop -m immediate` and the dir removed when dropped.
 
 use std::fs;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
+use super::free_port;
 use crate::prereqs::{postgres::bin_dir, system};
 use crate::process;
 
@@ -214,11 +214,6 @@ fn remove_stale_servers(bin: &Path, as_root: bool) {
         }
         let _ = fs::remove_dir_all(&dir);
     }
-}
-
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("cannot find a free port")?;
-    Ok(listener.local_addr()?.port())
 }
 
 /// Runs `command`, showing its output only when it fails.

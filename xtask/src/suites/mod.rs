@@ -18,7 +18,8 @@ use crate::workspace::Workspace;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Suite {
     /// `cargo test --workspace --all-features`: unit, integration and doc tests of every
-    /// crate, with a throwaway PostgreSQL server for the PostgreSQL store.
+    /// crate, with a throwaway PostgreSQL server for the PostgreSQL store and a throwaway
+    /// Redis server for the cluster's streams.
     Rust,
     /// The Node suite in `interop/tests/`: real yjs / y-websocket clients and the Rust agent
     /// against the real `ycord` binary and the reference Node server.
@@ -50,6 +51,7 @@ impl Suite {
         match self {
             Suite::Rust => Needs {
                 postgres: true,
+                redis: true,
                 ..Needs::NOTHING
             },
             Suite::Interop => Needs {

@@ -7,7 +7,8 @@ use crate::outcome::StepResult;
 use crate::process::{self, TestCounts};
 use crate::workspace::Workspace;
 
-/// `env` carries what the started services tell the tests (`YCORD_TEST_POSTGRES_URL`).
+/// `env` carries what the started services tell the tests (`YCORD_TEST_POSTGRES_URL`,
+/// `YCORD_TEST_REDIS_URL`).
 pub fn run(workspace: &Workspace, env: &[(&str, String)]) -> Result<StepResult> {
     let mut command = workspace.cargo(&["test", "--workspace", "--all-features"]);
     command.envs(env.iter().map(|(name, value)| (name, value)));
