@@ -2,7 +2,9 @@
 //!
 //! One [`DocStore`] trait, implemented by every backend. A document is stored as the list of
 //! v1 updates appended to it, each with a sequence number; compaction replaces a prefix of
-//! that list by one snapshot update, atomically.
+//! that list by one snapshot update, atomically. [`DocStore::compact_stored`] builds that
+//! snapshot from the stored rows themselves, so it is safe with several writers (several
+//! servers sharing one PostgreSQL database).
 //!
 //! Backends:
 //! - [`SqliteStore`]: one SQLite file, crash-safe, no setup; the server's default.
@@ -36,6 +38,7 @@ pub mod indexeddb;
 mod memory;
 #[cfg(all(feature = "postgres", not(target_arch = "wasm32")))]
 mod postgres;
+mod snapshot;
 #[cfg(not(target_arch = "wasm32"))]
 mod sqlite;
 mod store;
@@ -48,4 +51,4 @@ pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 #[cfg(not(target_arch = "wasm32"))]
 pub use sqlite::SqliteStore;
-pub use store::{DocInfo, DocStore, QuarantinedUpdate, StoredUpdate};
+pub use store::{CompactOutcome, DocInfo, DocStore, QuarantinedUpdate, StoredUpdate};

@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::error::StoreError;
-use crate::store::{DocInfo, DocStore, QuarantinedUpdate, StoredUpdate};
+use crate::snapshot::{compacted, merge_rows, Merged};
+use crate::store::{CompactOutcome, DocInfo, DocStore, QuarantinedUpdate, StoredUpdate};
 
 /// Documents in a map; gone when the process ends.
 #[derive(Debug, Default)]
@@ -98,6 +99,36 @@ impl DocStore for MemoryStore {
             }],
         );
         Ok(())
+    }
+
+    async fn compact_stored(
+        &self,
+        doc: &str,
+        up_to: Option<u64>,
+    ) -> Result<CompactOutcome, StoreError> {
+        // Merging under the lock: this store is for tests and throwaway servers.
+        let mut state = self.state();
+        let Some(updates) = state.docs.get_mut(doc) else {
+            return Ok(CompactOutcome::NothingToCompact);
+        };
+        let read = updates.partition_point(|u| up_to.is_none_or(|up_to| u.seq <= up_to));
+        if read < 2 {
+            return Ok(CompactOutcome::NothingToCompact);
+        }
+        let snapshot = match merge_rows(&updates[..read])? {
+            Merged::Snapshot(snapshot) => snapshot,
+            Merged::Unreadable(unreadable) => return Ok(CompactOutcome::Unreadable(unreadable)),
+        };
+        let outcome = compacted(&updates[..read], &snapshot);
+        let seq = updates[read - 1].seq;
+        updates.splice(
+            ..read,
+            [StoredUpdate {
+                seq,
+                data: snapshot,
+            }],
+        );
+        Ok(outcome)
     }
 
     async fn delete(&self, doc: &str) -> Result<(), StoreError> {

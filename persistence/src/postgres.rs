@@ -19,9 +19,22 @@
 //! Two connections: writes (appends, compaction, deletes, moves into and deletes from the
 //! quarantine) go through one at a time, so sequence numbers are committed in the order they
 //! are drawn; loads, listings and quarantine reads use the other and run concurrently
-//! (pipelined). Every write is one SQL statement, hence one
-//! transaction and one commit, so it is durable when it returns as far as the server's
-//! `synchronous_commit` setting goes (on by default).
+//! (pipelined). Every write is one transaction and one commit, so it is durable when it
+//! returns as far as the server's `synchronous_commit` setting goes (on by default).
+//!
+//! [`DocStore::compact_stored`] runs on a third connection, opened on its first use, so the
+//! appends of every room go on while it merges; compactions of one store run one at a time.
+//!
+//! # Several servers on one database
+//! A document's compactions ([`DocStore::compact_stored`]) and deletion take a transaction
+//! advisory lock on the document,
+//! `pg_advisory_xact_lock(2036560484, hashtext(current_schema() || '.' || doc))` (the first
+//! key is "ycrd" in ASCII; a `hashtext` collision only makes two documents wait for each
+//! other). A compaction holds it while it reads the rows (`FOR UPDATE`), merges them and
+//! replaces exactly those rows; when it is taken, the compaction does not wait but returns
+//! [`CompactOutcome::LockedByAnotherStore`]. A deletion waits for it, on the write connection,
+//! so for as long as another server's compaction of that document runs, this store's
+//! writes wait too. Appends take no lock.
 //!
 //! When an operation fails, its connection is dropped and the next operation opens a new
 //! one: the store recovers by itself when the database comes back. An operation that gets
@@ -30,9 +43,9 @@
 //! # Limitations
 //! - No TLS: connections use `NoTls`. Use it on loopback, a private network, or through a
 //!   local TLS-terminating proxy (pgbouncer, stunnel, a cloud SQL proxy).
-//! - One server process should write a given document at a time: compaction replaces
-//!   everything up to a sequence number, and with two writers a smaller number can commit
-//!   after a larger one was read.
+//! - [`DocStore::compact`] is for one writer per document: it replaces everything up to a
+//!   sequence number, and with two writers a smaller number can commit after a larger one
+//!   was read. Several writers use [`DocStore::compact_stored`].
 
 use std::future::Future;
 use std::sync::Arc;
@@ -42,10 +55,11 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::Mutex;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, Config, NoTls, Statement};
+use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
 use crate::error::StoreError;
-use crate::store::{DocInfo, DocStore, QuarantinedUpdate, StoredUpdate};
+use crate::snapshot::{compacted, merge_rows, Merged};
+use crate::store::{CompactOutcome, DocInfo, DocStore, QuarantinedUpdate, StoredUpdate};
 
 /// Longest wait for a new connection, unless the URL sets `connect_timeout`.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -55,6 +69,29 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Serialises schema creation across servers starting together ("ycord" in ASCII).
 const SCHEMA_LOCK: i64 = 0x79_636f_7264;
+
+/// First key of the per-document advisory lock ("ycrd" in ASCII); the second is a hash of
+/// the schema and the document name. Two-key locks never collide with one-key locks such as
+/// [`SCHEMA_LOCK`].
+const DOC_LOCK_CLASS: i32 = 0x7963_7264;
+
+/// Waits for the document's advisory lock, held until the transaction ends. Advisory locks
+/// are per database: the schema in the key keeps stores on other schemas out of the way.
+const LOCK_DOC: &str = "SELECT pg_advisory_xact_lock($1, hashtext(current_schema() || '.' || $2))";
+
+/// Takes the document's advisory lock until the transaction ends, if it is free.
+const TRY_LOCK_DOC: &str =
+    "SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema() || '.' || $2))";
+
+/// The rows a compaction replaces, locked so nothing else removes them before it does.
+const COMPACT_READ: &str = "
+    SELECT seq, data FROM ycord_updates WHERE doc = $1 AND seq <= $2 ORDER BY seq FOR UPDATE
+";
+
+/// Removes exactly the rows a compaction read.
+const COMPACT_REMOVE: &str = "DELETE FROM ycord_updates WHERE doc = $1 AND seq = ANY($2)";
+
+const COMPACT_INSERT: &str = "INSERT INTO ycord_updates (doc, seq, data) VALUES ($1, $2, $3)";
 
 const SCHEMA: &str = "
     CREATE SEQUENCE IF NOT EXISTS ycord_update_seq AS BIGINT;
@@ -153,6 +190,9 @@ pub struct PostgresStore {
     writer: Mutex<Option<Writer>>,
     /// The read connection, shared by concurrent reads; `None` after a failure.
     reader: Mutex<Option<Arc<Reader>>>,
+    /// The connection of [`DocStore::compact_stored`]; `None` until the first compaction and
+    /// after a failure.
+    compactor: Mutex<Option<Client>>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -201,6 +241,7 @@ impl PostgresStore {
             config,
             writer: Mutex::new(Some(writer)),
             reader: Mutex::new(Some(Arc::new(reader))),
+            compactor: Mutex::new(None),
         })
     }
 
@@ -208,14 +249,14 @@ impl PostgresStore {
     /// the connection when `op` fails.
     async fn write<T>(
         &self,
-        op: impl AsyncFnOnce(&Writer) -> Result<T, tokio_postgres::Error>,
+        op: impl AsyncFnOnce(&mut Writer) -> Result<T, tokio_postgres::Error>,
     ) -> Result<T, StoreError> {
         let mut slot = self.writer.lock().await;
-        let writer = match slot.take() {
+        let mut writer = match slot.take() {
             Some(writer) if !writer.client.is_closed() => writer,
             _ => Writer::connect(&self.config).await?,
         };
-        let result = within_timeout(op(&writer)).await;
+        let result = within_timeout(op(&mut writer)).await;
         if result.is_ok() {
             *slot = Some(writer);
         }
@@ -251,6 +292,75 @@ impl PostgresStore {
         }
         result
     }
+}
+
+/// Compacts `doc` up to `up_to` in one transaction holding the document's advisory lock; see
+/// [`DocStore::compact_stored`]. An early return drops the transaction, which rolls it back.
+async fn compact_locked(
+    client: &mut Client,
+    doc: &str,
+    up_to: i64,
+) -> Result<CompactOutcome, StoreError> {
+    let transaction = client.transaction().await.map_err(store_error)?;
+    let is_locked: bool = transaction
+        .query_one(TRY_LOCK_DOC, &[&DOC_LOCK_CLASS, &doc])
+        .await
+        .and_then(|row| row.try_get(0))
+        .map_err(store_error)?;
+    if !is_locked {
+        // Waiting would hold up this store's other compactions, and whoever holds the lock is
+        // compacting or deleting the document anyway.
+        return Ok(CompactOutcome::LockedByAnotherStore);
+    }
+    let rows = transaction
+        .query(COMPACT_READ, &[&doc, &up_to])
+        .await
+        .map_err(store_error)?
+        .iter()
+        .map(stored_update)
+        .collect::<Result<Vec<_>, _>>()?;
+    if rows.len() < 2 {
+        return Ok(CompactOutcome::NothingToCompact);
+    }
+    let (merged, rows) = tokio::task::spawn_blocking(move || (merge_rows(&rows), rows))
+        .await
+        .map_err(|err| StoreError::Unavailable(format!("merging did not finish: {err}")))?;
+    let snapshot = match merged? {
+        Merged::Snapshot(snapshot) => snapshot,
+        Merged::Unreadable(unreadable) => return Ok(CompactOutcome::Unreadable(unreadable)),
+    };
+    let seqs: Vec<i64> = rows
+        .iter()
+        .filter_map(|row| exact_sql_seq(row.seq))
+        .collect();
+    let removed = transaction
+        .execute(COMPACT_REMOVE, &[&doc, &seqs])
+        .await
+        .map_err(store_error)?;
+    if removed != rows.len() as u64 {
+        // The rows are locked, so this would be a bug: never replace what was not read.
+        return Err(StoreError::Unavailable(format!(
+            "PostgreSQL: compacting {doc:?} read {} updates but removed {removed}",
+            rows.len()
+        )));
+    }
+    let seq = seqs[seqs.len() - 1];
+    transaction
+        .execute(COMPACT_INSERT, &[&doc, &seq, &snapshot.as_ref()])
+        .await
+        .map_err(store_error)?;
+    transaction.commit().await.map_err(store_error)?;
+    Ok(compacted(&rows, &snapshot))
+}
+
+/// One row of `ycord_updates` (`seq`, `data`).
+fn stored_update(row: &Row) -> Result<StoredUpdate, StoreError> {
+    let seq: i64 = row.try_get(0).map_err(store_error)?;
+    let data: Vec<u8> = row.try_get(1).map_err(store_error)?;
+    Ok(StoredUpdate {
+        seq: u64::try_from(seq).map_err(|_| corrupt("seq", seq))?,
+        data: Bytes::from(data),
+    })
 }
 
 impl Writer {
@@ -403,16 +513,7 @@ impl DocStore for PostgresStore {
         let rows = self
             .read(async |reader| reader.client.query(&reader.load, &[&doc]).await)
             .await?;
-        rows.iter()
-            .map(|row| {
-                let seq: i64 = row.try_get(0).map_err(store_error)?;
-                let data: Vec<u8> = row.try_get(1).map_err(store_error)?;
-                Ok(StoredUpdate {
-                    seq: u64::try_from(seq).map_err(|_| corrupt("seq", seq))?,
-                    data: Bytes::from(data),
-                })
-            })
-            .collect()
+        rows.iter().map(stored_update).collect()
     }
 
     async fn append_batch(&self, batch: &[(&str, Bytes)]) -> Result<Vec<u64>, StoreError> {
@@ -452,10 +553,45 @@ impl DocStore for PostgresStore {
         Ok(())
     }
 
+    async fn compact_stored(
+        &self,
+        doc: &str,
+        up_to: Option<u64>,
+    ) -> Result<CompactOutcome, StoreError> {
+        let up_to = up_to.map_or(i64::MAX, to_sql_seq);
+        let mut slot = self.compactor.lock().await;
+        let mut client = match slot.take() {
+            Some(client) if !client.is_closed() => client,
+            _ => open(&self.config).await?,
+        };
+        let result =
+            match tokio::time::timeout(OPERATION_TIMEOUT, compact_locked(&mut client, doc, up_to))
+                .await
+            {
+                Ok(result) => result,
+                Err(_) => Err(StoreError::Unavailable(format!(
+                    "PostgreSQL did not finish compacting {doc:?} within {OPERATION_TIMEOUT:?}"
+                ))),
+            };
+        // After a failure the connection goes, and with it the transaction and its lock.
+        if result.is_ok() {
+            *slot = Some(client);
+        }
+        result
+    }
+
     async fn delete(&self, doc: &str) -> Result<(), StoreError> {
-        self.write(async |writer| writer.client.execute(&writer.delete, &[&doc]).await)
-            .await?;
-        Ok(())
+        // The lock first: a compaction of this document running now commits before the
+        // deletion reads the log, so its snapshot is deleted with the rest, not left behind.
+        self.write(async |writer| {
+            let transaction = writer.client.transaction().await?;
+            transaction
+                .execute(LOCK_DOC, &[&DOC_LOCK_CLASS, &doc])
+                .await?;
+            transaction.execute(&writer.delete, &[&doc]).await?;
+            transaction.commit().await
+        })
+        .await
     }
 
     async fn list(&self) -> Result<Vec<DocInfo>, StoreError> {

@@ -37,7 +37,13 @@
 //! `rusqlite` is blocking. Each operation runs on tokio's blocking pool
 //! ([`tokio::task::spawn_blocking`]) with one of two connections: a writer (appends,
 //! compaction, deletes, moves into and deletes from the quarantine) and a reader (loads,
-//! listing, reading the quarantine), so loads are not queued behind an fsync. Each sits behind a std mutex that is only taken on the blocking thread.
+//! listing, reading the quarantine), so loads are not queued behind an fsync. Each sits behind
+//! a std mutex that is only taken on the blocking thread.
+//!
+//! [`DocStore::compact_stored`] reads on the reader and merges holding no connection, then
+//! swaps the snapshot in on the writer if the rows it read are unchanged, so appends do not
+//! wait for a merge; only when another process changed them meanwhile does it read and merge
+//! again holding the write lock.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -46,10 +52,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{
+    params, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 
 use crate::error::StoreError;
-use crate::store::{DocInfo, DocStore, QuarantinedUpdate, StoredUpdate};
+use crate::snapshot::{compacted, merge_rows, Merged};
+use crate::store::{CompactOutcome, DocInfo, DocStore, QuarantinedUpdate, StoredUpdate};
 
 /// Version of the table layout, kept in `PRAGMA user_version`; see the module docs.
 const SCHEMA_VERSION: i64 = 2;
@@ -354,6 +363,71 @@ impl DocStore for SqliteStore {
         .await
     }
 
+    async fn compact_stored(
+        &self,
+        doc: &str,
+        up_to: Option<u64>,
+    ) -> Result<CompactOutcome, StoreError> {
+        let up_to = up_to.map_or(i64::MAX, to_sql_seq);
+        // First without the write lock, which every room's appends need: read, merge, and
+        // swap the snapshot in only if the rows read are still there unchanged.
+        let read_doc = doc.to_owned();
+        let rows = self
+            .run(Role::Reader, move |connection| {
+                read_range(connection, &read_doc, up_to)
+            })
+            .await?;
+        if rows.len() < 2 {
+            return Ok(CompactOutcome::NothingToCompact);
+        }
+        let (merged, rows) = tokio::task::spawn_blocking(move || (merge_rows(&rows), rows))
+            .await
+            .map_err(|err| StoreError::Unavailable(format!("merging did not finish: {err}")))?;
+        let snapshot = match merged? {
+            Merged::Snapshot(snapshot) => snapshot,
+            Merged::Unreadable(unreadable) => return Ok(CompactOutcome::Unreadable(unreadable)),
+        };
+        let outcome = compacted(&rows, &snapshot);
+        let swap_doc = doc.to_owned();
+        let swapped = self
+            .run(Role::Writer, move |connection| {
+                let transaction =
+                    connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                if !replace_rows(&transaction, &swap_doc, &rows, &snapshot)? {
+                    return Ok(false);
+                }
+                transaction.commit()?;
+                Ok(true)
+            })
+            .await?;
+        if swapped {
+            return Ok(outcome);
+        }
+        // Another connection (another process) compacted, quarantined or deleted rows
+        // meanwhile: again, holding the write lock throughout, so this cannot lose again.
+        let doc = doc.to_owned();
+        self.run(Role::Writer, move |connection| {
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let rows = read_range(&transaction, &doc, up_to)?;
+            if rows.len() < 2 {
+                return Ok(Ok(CompactOutcome::NothingToCompact));
+            }
+            let snapshot = match merge_rows(&rows) {
+                Ok(Merged::Snapshot(snapshot)) => snapshot,
+                Ok(Merged::Unreadable(unreadable)) => {
+                    return Ok(Ok(CompactOutcome::Unreadable(unreadable)))
+                }
+                Err(err) => return Ok(Err(err)),
+            };
+            // Under the lock since the read: every row is still there.
+            replace_rows(&transaction, &doc, &rows, &snapshot)?;
+            transaction.commit()?;
+            Ok(Ok(compacted(&rows, &snapshot)))
+        })
+        .await?
+    }
+
     async fn delete(&self, doc: &str) -> Result<(), StoreError> {
         let doc = doc.to_owned();
         self.run(Role::Writer, move |connection| {
@@ -450,6 +524,55 @@ impl DocStore for SqliteStore {
         })
         .await
     }
+}
+
+/// The updates of `doc` with `seq <= up_to`, in seq order.
+fn read_range(
+    connection: &Connection,
+    doc: &str,
+    up_to: i64,
+) -> Result<Vec<StoredUpdate>, rusqlite::Error> {
+    let mut statement = connection.prepare_cached(
+        "SELECT seq, data FROM ycord_updates WHERE doc = ?1 AND seq <= ?2 ORDER BY seq",
+    )?;
+    let rows = statement.query_map(params![doc, up_to], |row| {
+        Ok(StoredUpdate {
+            seq: to_seq(row.get(0)?)?,
+            data: Bytes::from(row.get::<_, Vec<u8>>(1)?),
+        })
+    })?;
+    rows.collect()
+}
+
+/// Replaces `rows` (in seq order) of `doc` by `snapshot` under the last row's seq, if every
+/// row is still stored byte for byte; `false` when one is not (another connection compacted,
+/// quarantined or deleted it since it was read), and then the caller must roll back. Rows
+/// not in `rows` stay.
+fn replace_rows(
+    transaction: &Transaction<'_>,
+    doc: &str,
+    rows: &[StoredUpdate],
+    snapshot: &[u8],
+) -> Result<bool, rusqlite::Error> {
+    let mut remove = transaction
+        .prepare_cached("DELETE FROM ycord_updates WHERE doc = ?1 AND seq = ?2 AND data = ?3")?;
+    let mut last = None;
+    for row in rows {
+        let Some(seq) = exact_sql_seq(row.seq) else {
+            return Ok(false);
+        };
+        if remove.execute(params![doc, seq, row.data.as_ref()])? != 1 {
+            return Ok(false);
+        }
+        last = Some(seq);
+    }
+    let Some(last) = last else {
+        return Ok(false);
+    };
+    transaction
+        .prepare_cached("INSERT INTO ycord_updates (seq, doc, data) VALUES (?1, ?2, ?3)")?
+        .execute(params![last, doc, snapshot])?;
+    Ok(true)
 }
 
 #[cfg(test)]

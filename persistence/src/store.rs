@@ -41,6 +41,34 @@ pub struct QuarantinedUpdate {
     pub quarantined_at_ms: u64,
 }
 
+/// What [`DocStore::compact_stored`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompactOutcome {
+    /// The stored updates read were replaced by one snapshot.
+    Compacted {
+        /// The snapshot's sequence number: the largest of the updates it replaced.
+        seq: u64,
+        /// How many stored updates it replaced (an earlier snapshot among them).
+        replaced_updates: u64,
+        /// Their total size in bytes.
+        replaced_bytes: u64,
+        /// The snapshot's size in bytes.
+        snapshot_bytes: u64,
+    },
+    /// Fewer than two stored updates in the range (none when the document is unknown or was
+    /// deleted): nothing changed.
+    NothingToCompact,
+    /// These updates in the range could not be read, with the reason, by sequence number;
+    /// nothing changed. Compaction never quarantines: load the document (the load path moves
+    /// them to the quarantine) and compact again, or compact only up to the first of them.
+    Unreadable(Vec<(u64, String)>),
+    /// Another store (another server sharing the PostgreSQL database) is compacting or
+    /// deleting the document right now; nothing changed. A compaction there covers what was
+    /// stored when it started: compact again later for the rest. Only the PostgreSQL backend
+    /// says this.
+    LockedByAnotherStore,
+}
+
 /// Durable storage for documents, shared by every room of a server.
 ///
 /// Every method is atomic: when it returns `Ok`, everything it wrote is durable (it survives
@@ -72,7 +100,46 @@ pub trait DocStore: Send + Sync + 'static {
     ///
     /// When `doc` has no update with `seq <= up_to` (it was deleted meanwhile, or never
     /// stored), nothing changes: compaction never brings back a deleted document.
+    ///
+    /// Only for a single writer per document: it replaces every stored update up to `up_to`,
+    /// also one another writer stored that `snapshot` does not contain. With several writers
+    /// use [`DocStore::compact_stored`].
     async fn compact(&self, doc: &str, up_to: u64, snapshot: Bytes) -> Result<(), StoreError>;
+
+    /// Replaces the stored updates of `doc` with `seq <= up_to` (every stored update when
+    /// `up_to` is `None`) by one snapshot merged from exactly those rows, in one atomic step
+    /// that is safe while other writers (other tasks, processes or nodes sharing the store)
+    /// append to and compact the same document.
+    ///
+    /// Unlike [`DocStore::compact`], the caller's document plays no part: the store reads the
+    /// rows, validates each (`ycord_protocol::validate_update_v1`), merges them with yrs (the
+    /// snapshot is the state of a document that applied them all, so structs still waiting for
+    /// a missing dependency and deletions of items not yet seen are kept), and deletes only
+    /// the rows it read. Updates committed meanwhile by another writer stay, whatever their
+    /// `seq`. The snapshot gets the largest `seq` it replaces. With several writers on
+    /// PostgreSQL an update can commit after a compaction read past its `seq` (its number was
+    /// drawn earlier); it then stays and sorts before the snapshot. Updates commute, so the
+    /// loaded document is the same.
+    ///
+    /// Concurrent compactions and deletions of one document are safe, and compaction never
+    /// brings back a deleted document. PostgreSQL: a per-document advisory lock (see the
+    /// `PostgresStore` docs); a compaction that finds it taken does not wait but returns
+    /// [`CompactOutcome::LockedByAnotherStore`], a deletion waits. SQLite: the snapshot
+    /// replaces the rows under the database's write lock only if they are still stored
+    /// unchanged, otherwise the rows are read and merged again under that lock. Memory: the
+    /// store's mutex.
+    ///
+    /// The merge runs off the async workers on the native backends; in memory (and so in the
+    /// browser) it runs in the call.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store fails; nothing changed then. Unreadable rows are not an
+    /// error but [`CompactOutcome::Unreadable`].
+    async fn compact_stored(
+        &self,
+        doc: &str,
+        up_to: Option<u64>,
+    ) -> Result<CompactOutcome, StoreError>;
 
     /// Removes a document and all its updates.
     async fn delete(&self, doc: &str) -> Result<(), StoreError>;

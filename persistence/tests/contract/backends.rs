@@ -1,5 +1,6 @@
 //! A fresh, empty store of each backend for one test.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tempfile::TempDir;
@@ -8,6 +9,8 @@ use ycord_persistence::{DocStore, MemoryStore, SqliteStore};
 /// A store and what has to stay alive (or be cleaned up) with it.
 pub struct Backend {
     store: Arc<dyn DocStore>,
+    /// The SQLite file, for a second store on it.
+    path: Option<PathBuf>,
     _dir: Option<TempDir>,
     #[cfg(feature = "postgres")]
     schema: Option<pg::Schema>,
@@ -17,6 +20,7 @@ impl Backend {
     pub async fn memory() -> Self {
         Backend {
             store: Arc::new(MemoryStore::new()),
+            path: None,
             _dir: None,
             #[cfg(feature = "postgres")]
             schema: None,
@@ -25,9 +29,11 @@ impl Backend {
 
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("ycord.sqlite3")).unwrap();
+        let path = dir.path().join("ycord.sqlite3");
+        let store = SqliteStore::open(&path).unwrap();
         Backend {
             store: Arc::new(store),
+            path: Some(path),
             _dir: Some(dir),
             #[cfg(feature = "postgres")]
             schema: None,
@@ -43,6 +49,7 @@ impl Backend {
             .unwrap();
         Backend {
             store: Arc::new(store),
+            path: None,
             _dir: None,
             schema: Some(schema),
         }
@@ -50,6 +57,23 @@ impl Backend {
 
     pub fn store(&self) -> Arc<dyn DocStore> {
         Arc::clone(&self.store)
+    }
+
+    /// A second store on the same data, as another server process (another node) would open
+    /// it: the SQLite file opened again, a new PostgreSQL store with its own connections. The
+    /// memory store has no other process, so it is the same store.
+    pub async fn another_store(&self) -> Arc<dyn DocStore> {
+        #[cfg(feature = "postgres")]
+        if let Some(schema) = &self.schema {
+            let store = ycord_persistence::PostgresStore::connect(&schema.url(None))
+                .await
+                .unwrap();
+            return Arc::new(store);
+        }
+        match &self.path {
+            Some(path) => Arc::new(SqliteStore::open(path).unwrap()),
+            None => Arc::clone(&self.store),
+        }
     }
 
     /// Closes the store and removes what the test created (only reached when it passed).

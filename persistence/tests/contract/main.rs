@@ -1,6 +1,8 @@
 //! The [`DocStore`](ycord_persistence::DocStore) contract: the same cases, in `cases.rs`, run
 //! against every backend, plus the cases only one backend has (`sqlite.rs`, `postgres.rs`, and
-//! SQLite recovering from a failed write and from a full disk, `sqlite_recovers_*.rs`).
+//! SQLite recovering from a failed write and from a full disk, `sqlite_recovers_*.rs`). The
+//! cases of `stored_compaction.rs` run against every backend with two stores on the same data,
+//! as two servers sharing it have.
 //!
 //! The PostgreSQL cases need a real server: `cargo xtask test` starts one and sets
 //! `YCORD_TEST_POSTGRES_URL`; without it they fail (they are never skipped).
@@ -11,6 +13,7 @@
 mod backends;
 mod cases;
 mod clock;
+mod stored_compaction;
 mod updates;
 
 mod sqlite;
@@ -52,6 +55,42 @@ macro_rules! every_backend {
         }
     };
 }
+
+/// Like `contract!`, for the cases of `stored_compaction.rs`, which also get a second store
+/// on the same data (see `Backend::another_store`).
+macro_rules! shared_contract {
+    ($backend:ident: $($case:ident),* $(,)?) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let backend = crate::backends::Backend::$backend().await;
+                    let other = backend.another_store().await;
+                    crate::stored_compaction::$case(backend.store(), other).await;
+                    backend.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! every_backend_shared {
+    ($($case:ident),* $(,)?) => {
+        mod every_backend_two_stores {
+            shared_contract!(memory: $($case),*);
+            shared_contract!(sqlite: $($case),*);
+            #[cfg(feature = "postgres")]
+            shared_contract!(postgres: $($case),*);
+        }
+    };
+}
+
+every_backend_shared!(
+    stored_compaction_keeps_every_update,
+    concurrent_stored_compactions_lose_no_concurrent_append,
+    an_unreadable_update_keeps_its_range_uncompacted,
+    stored_compaction_never_resurrects_a_deleted_document,
+);
 
 every_backend!(
     appended_updates_load_back_in_order_and_byte_exact,

@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use ycord_persistence::{DocStore, PostgresStore, StoreError};
+use ycord_persistence::{CompactOutcome, DocStore, PostgresStore, StoreError};
 
 use crate::backends::pg;
 use crate::cases::assert_quarantined;
 use crate::clock::now_ms;
+use crate::updates::Editor;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_reconnects_after_its_connections_are_killed() {
@@ -180,6 +181,94 @@ async fn a_database_from_before_the_quarantine_gains_it_and_keeps_its_rows() {
         .await
         .unwrap();
     assert_eq!(next, 3, "the old sequence goes on");
+
+    drop(store);
+    schema.drop().await;
+}
+
+/// The lock `PostgresStore` documents for a document's compactions and deletion: the first
+/// key is "ycrd" in ASCII, the second a hash of the schema (`$2`) and the document (`$1`).
+const DOC_LOCK: &str = "SELECT pg_advisory_xact_lock(2036560484, hashtext($2 || '.' || $1))";
+
+/// How many sessions wait for that lock.
+const WAITING_FOR_DOC_LOCK: &str = "
+    SELECT count(*) FROM pg_locks
+    WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2
+      AND classid::bigint = 2036560484
+      AND objid::bigint = hashtext($2 || '.' || $1)::bigint & 4294967295
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_servers_document_lock_stops_compaction_and_holds_deletion() {
+    let schema = pg::Schema::create().await;
+    let store = Arc::new(PostgresStore::connect(&schema.url(None)).await.unwrap());
+    let updates = Editor::new(1).type_text(5);
+    for update in &updates {
+        store
+            .append("room", Bytes::from(update.clone()))
+            .await
+            .unwrap();
+    }
+    let before = store.load("room").await.unwrap();
+
+    // Another server holding the lock, as it does while it compacts or deletes "room".
+    let mut holder = pg::admin().await;
+    let holding = holder.transaction().await.unwrap();
+    holding
+        .execute(DOC_LOCK, &[&"room", &schema.name()])
+        .await
+        .unwrap();
+
+    // Compaction does not wait for it, and changes nothing.
+    assert_eq!(
+        store.compact_stored("room", None).await.unwrap(),
+        CompactOutcome::LockedByAnotherStore
+    );
+    assert_eq!(store.load("room").await.unwrap(), before);
+    // Appends take no lock, and other documents compact.
+    store
+        .append_batch(&[
+            ("room", Bytes::from_static(b"\x00\x00")),
+            ("other", Bytes::from_static(b"\x00\x00")),
+            ("other", Bytes::from_static(b"\x00\x00")),
+        ])
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.compact_stored("other", None).await.unwrap(),
+        CompactOutcome::Compacted { .. }
+    ));
+
+    // Deletion waits for it.
+    let deletion = tokio::spawn({
+        let store = Arc::clone(&store);
+        async move { store.delete("room").await }
+    });
+    let watcher = pg::admin().await;
+    loop {
+        let waiting: i64 = watcher
+            .query_one(WAITING_FOR_DOC_LOCK, &[&"room", &schema.name()])
+            .await
+            .unwrap()
+            .get(0);
+        if waiting == 1 {
+            break;
+        }
+        assert!(
+            !deletion.is_finished(),
+            "the deletion did not wait for the lock"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(store.load("room").await.unwrap().len(), 6);
+
+    holding.commit().await.unwrap();
+    deletion.await.unwrap().unwrap();
+    assert_eq!(store.load("room").await.unwrap(), []);
+    assert_eq!(
+        store.compact_stored("room", None).await.unwrap(),
+        CompactOutcome::NothingToCompact
+    );
 
     drop(store);
     schema.drop().await;

@@ -1,0 +1,216 @@
+//! Merging stored updates into one snapshot, for [`DocStore::compact_stored`].
+//!
+//! The rows are checked as the server's load path checks them: each must be a valid v1 update
+//! (`validate_update_v1`), and yrs must apply them without refusing or panicking. The
+//! snapshot is the state of a fresh document that applied them all, which keeps structs
+//! still waiting for a missing dependency and deletions of items not yet seen (yrs encodes
+//! pending updates with the state), as Yjs's `encodeStateAsUpdate` does.
+//!
+//! [`DocStore::compact_stored`]: crate::DocStore::compact_stored
+
+use std::collections::HashSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use bytes::Bytes;
+use ycord_protocol::validate_update_v1;
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+
+use crate::error::StoreError;
+use crate::store::{CompactOutcome, StoredUpdate};
+
+/// Updates merged at once. yrs's merge re-sorts its inputs for every block it writes, so its
+/// cost grows with the square of their number: small chunks keep it linear.
+const MERGE_CHUNK: usize = 64;
+
+/// What merging stored rows gave.
+#[derive(Debug)]
+pub(crate) enum Merged {
+    /// One v1 update holding everything the rows hold.
+    Snapshot(Bytes),
+    /// The rows that cannot be read, by seq, with the reason.
+    Unreadable(Vec<(u64, String)>),
+}
+
+/// Merges `rows` into one snapshot. CPU-bound: run it off the async workers.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] when yrs cannot encode the merged document although it applied
+/// every row.
+pub(crate) fn merge_rows(rows: &[StoredUpdate]) -> Result<Merged, StoreError> {
+    let invalid: Vec<(u64, String)> = rows
+        .iter()
+        .filter_map(|row| {
+            validate_update_v1(&row.data)
+                .err()
+                .map(|err| (row.seq, err.to_string()))
+        })
+        .collect();
+    if !invalid.is_empty() {
+        return Ok(Merged::Unreadable(invalid));
+    }
+    if let Ok(snapshot) = contained(|| merged_in_chunks(rows)) {
+        return Ok(Merged::Snapshot(snapshot));
+    }
+    one_at_a_time(rows)
+}
+
+/// What replacing `rows` (in seq order) by `snapshot` is.
+pub(crate) fn compacted(rows: &[StoredUpdate], snapshot: &[u8]) -> CompactOutcome {
+    CompactOutcome::Compacted {
+        seq: rows.last().map_or(0, |row| row.seq),
+        replaced_updates: rows.len() as u64,
+        replaced_bytes: rows.iter().map(|row| row.data.len() as u64).sum(),
+        snapshot_bytes: snapshot.len() as u64,
+    }
+}
+
+fn merged_in_chunks(rows: &[StoredUpdate]) -> Result<Bytes, String> {
+    let doc = Doc::new();
+    {
+        let mut txn = doc.transact_mut();
+        for chunk in rows.chunks(MERGE_CHUNK) {
+            let merged;
+            let bytes = match chunk {
+                [single] => &single.data[..],
+                many => {
+                    merged = yrs::merge_updates_v1(many.iter().map(|row| &row.data[..]))
+                        .map_err(|err| err.to_string())?;
+                    &merged[..]
+                }
+            };
+            let update = Update::decode_v1(bytes).map_err(|err| err.to_string())?;
+            txn.apply_update(update).map_err(|err| err.to_string())?;
+        }
+    }
+    encode_state(&doc)
+}
+
+/// Applies the rows one by one to find the ones yrs refuses; when there is none, the
+/// document they built is the snapshot.
+fn one_at_a_time(rows: &[StoredUpdate]) -> Result<Merged, StoreError> {
+    let mut unreadable = Vec::new();
+    let mut skipped = HashSet::new();
+    'rebuild: loop {
+        let doc = Doc::new();
+        for row in rows.iter().filter(|row| !skipped.contains(&row.seq)) {
+            if let Err(reason) = contained(|| apply(&doc, &row.data)) {
+                skipped.insert(row.seq);
+                unreadable.push((row.seq, reason));
+                // What yrs integrated before failing stays in the document: start over.
+                continue 'rebuild;
+            }
+        }
+        if !unreadable.is_empty() {
+            unreadable.sort_unstable();
+            return Ok(Merged::Unreadable(unreadable));
+        }
+        return contained(|| encode_state(&doc))
+            .map(Merged::Snapshot)
+            .map_err(|reason| {
+                StoreError::Corrupt(format!(
+                    "yrs cannot encode the merged stored updates: {reason}"
+                ))
+            });
+    }
+}
+
+fn apply(doc: &Doc, bytes: &[u8]) -> Result<(), String> {
+    let update = Update::decode_v1(bytes).map_err(|err| format!("yrs cannot decode it: {err}"))?;
+    doc.transact_mut()
+        .apply_update(update)
+        .map_err(|err| format!("yrs cannot apply it: {err}"))
+}
+
+/// The document's whole state, pending structs and deletions included, checked as any stored
+/// row is checked on load.
+fn encode_state(doc: &Doc) -> Result<Bytes, String> {
+    let snapshot = doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    validate_update_v1(&snapshot)
+        .map_err(|err| format!("the merged snapshot is invalid: {err}"))?;
+    Ok(Bytes::from(snapshot))
+}
+
+/// Runs `work`, turning a panic inside yrs into an error.
+fn contained<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        Err(format!("yrs panicked: {what}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yrs::{GetString, Text};
+
+    fn row(seq: u64, data: Vec<u8>) -> StoredUpdate {
+        StoredUpdate {
+            seq,
+            data: Bytes::from(data),
+        }
+    }
+
+    fn text_of(update: &[u8]) -> String {
+        let doc = Doc::new();
+        let text = doc.get_or_insert_text("text");
+        doc.transact_mut()
+            .apply_update(Update::decode_v1(update).unwrap())
+            .unwrap();
+        let txn = doc.transact();
+        text.get_string(&txn)
+    }
+
+    /// Three edits of one client: insert "abc", insert "d", delete "b".
+    fn edits() -> Vec<Vec<u8>> {
+        let doc = Doc::with_client_id(1);
+        let text = doc.get_or_insert_text("text");
+        let mut updates = Vec::new();
+        for edit in 0..3 {
+            let mut txn = doc.transact_mut();
+            match edit {
+                0 => text.insert(&mut txn, 0, "abc"),
+                1 => text.insert(&mut txn, 3, "d"),
+                _ => text.remove_range(&mut txn, 1, 1),
+            }
+            updates.push(txn.encode_update_v1());
+        }
+        updates
+    }
+
+    #[test]
+    fn a_snapshot_keeps_updates_waiting_for_a_missing_dependency() {
+        let [first, second, third] = <[Vec<u8>; 3]>::try_from(edits()).unwrap();
+        // The first edit is missing: the others wait for it (a struct and a deletion).
+        let Merged::Snapshot(snapshot) =
+            merge_rows(&[row(2, second.clone()), row(3, third.clone())]).unwrap()
+        else {
+            panic!("valid rows merge");
+        };
+        let complete = yrs::merge_updates_v1([&first[..], &snapshot[..]]).unwrap();
+        assert_eq!(text_of(&complete), "acd");
+    }
+
+    #[test]
+    fn invalid_rows_are_reported_and_nothing_is_merged() {
+        let [first, ..] = <[Vec<u8>; 3]>::try_from(edits()).unwrap();
+        let Merged::Unreadable(unreadable) = merge_rows(&[
+            row(1, first),
+            row(2, (0..=255u8).rev().collect()),
+            row(3, vec![0]),
+        ])
+        .unwrap() else {
+            panic!("invalid rows are not merged");
+        };
+        assert_eq!(
+            unreadable.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
+            [2, 3]
+        );
+    }
+}
