@@ -139,9 +139,16 @@ export class HocuspocusClient extends YjsPeer {
   async close () {
     if (this.closed) return
     this.closed = true
+    // An own socket is closed with a handshake: once it completes, the server has let go of
+    // every document the socket carried.
+    const ws = this.ownsSocket ? this.socket.webSocket : null
+    const closed = ws && ws.readyState !== ws.CLOSED
+      ? new Promise(resolve => ws.addEventListener('close', resolve, { once: true }))
+      : null
     this.provider.destroy()
     if (this.ownsSocket) this.socket.destroy()
     this.doc.destroy()
+    if (closed) await deadline(closed, TIMEOUT_MS, `${this.name}'s socket to close`)
   }
 }
 

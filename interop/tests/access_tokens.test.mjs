@@ -8,7 +8,6 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import http from 'node:http'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import * as Y from 'yjs'
@@ -18,6 +17,7 @@ import WebSocket from 'ws'
 import { startYcord, ycordBinary } from '../support/ycord_server.mjs'
 import { deadline, waitFor } from '../support/wait.mjs'
 import { resources } from '../support/resources.mjs'
+import { rawUpgrade } from '../support/raw_upgrade.mjs'
 import { tempDir } from '../support/temp_dir.mjs'
 
 const TIMEOUT_MS = 10000
@@ -58,44 +58,6 @@ function craftHs256 (secret, claims, header = { alg: 'HS256', typ: 'JWT' }) {
 }
 
 const now = () => Math.floor(Date.now() / 1000)
-
-/**
- * A WebSocket upgrade request by hand, so the refusal's status and body can be read (a
- * WebSocket client only reports "unexpected server response"). Resolves with
- * `{ status, headers, body }`; `body` is the parsed JSON of a refusal, `null` after a 101.
- */
-function rawUpgrade (httpUrl, room, token) {
-  const query = token === undefined ? '' : `?token=${encodeURIComponent(token)}`
-  const request = http.request(`${httpUrl}/${room}${query}`, {
-    headers: {
-      Connection: 'Upgrade',
-      Upgrade: 'websocket',
-      'Sec-WebSocket-Version': '13',
-      'Sec-WebSocket-Key': crypto.randomBytes(16).toString('base64')
-    }
-  })
-  const answer = new Promise((resolve, reject) => {
-    request.on('upgrade', (response, socket) => {
-      socket.destroy()
-      resolve({ status: response.statusCode, headers: response.headers, body: null })
-    })
-    request.on('response', response => {
-      let text = ''
-      response.setEncoding('utf8')
-      response.on('data', chunk => { text += chunk })
-      response.on('end', () => {
-        try {
-          resolve({ status: response.statusCode, headers: response.headers, body: JSON.parse(text) })
-        } catch {
-          reject(new Error(`the ${response.statusCode} answer is not JSON: ${text}`))
-        }
-      })
-    })
-    request.on('error', reject)
-  })
-  request.end()
-  return deadline(answer, TIMEOUT_MS, `the answer to the upgrade of ${room}`)
-}
 
 /**
  * A real y-websocket client with `params: { token }`, owned by `own`. It records every status

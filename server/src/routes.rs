@@ -119,6 +119,7 @@ pub(crate) fn all(
                     gate: ws_gate.clone(),
                     hub: Arc::clone(&stateless),
                     limits: limits.clone(),
+                    connections: connections.clone(),
                     shutdown: shutdown.clone(),
                 };
                 return request.accept(

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -23,6 +23,8 @@ use crate::close::CloseReason;
 use crate::conn_id::ConnId;
 use crate::connection::ConnectionLimits;
 use crate::gate::Gate;
+use crate::limits::{ConnectionCounter, RoomSeat};
+use crate::refusal::Refusal;
 use crate::room_command::{Peer, RoomCommand};
 use crate::rooms::{self, RoomHandle, Rooms};
 use crate::roster::ConnectionInfo;
@@ -51,7 +53,13 @@ struct Joined {
     room: String,
     handle: RoomHandle,
     _listed: rooms::ConnectionGuard,
+    /// The document's place in its room's connection limit.
+    _seat: Option<RoomSeat>,
 }
+
+/// Places in rooms' connection limits taken while authorizing documents, until their joins
+/// claim them (the session authorizes and then asks to join, in one step).
+type Seats = Mutex<Vec<(String, RoomSeat)>>;
 
 /// What the socket shares with the rest of the server.
 pub(crate) struct SocketContext {
@@ -59,6 +67,8 @@ pub(crate) struct SocketContext {
     pub(crate) gate: Gate,
     pub(crate) hub: Arc<StatelessHub>,
     pub(crate) limits: ConnectionLimits,
+    /// The server's connection counts: each document takes a place in its room's limit.
+    pub(crate) connections: ConnectionCounter,
     pub(crate) shutdown: watch::Receiver<bool>,
 }
 
@@ -70,12 +80,25 @@ pub(crate) async fn serve(mut socket: Socket, upgrade_token: Option<String>, ctx
         gate,
         hub,
         limits,
+        connections,
         mut shutdown,
     } = ctx;
     let mut session = Session::new(upgrade_token, gate.relay_read_only_awareness, || {
         NEXT_CONN.fetch_add(1, Ordering::Relaxed)
     });
-    let authorize = |room: &str, token: &str| gate.admit_token(room, token);
+    let seats = Seats::default();
+    let authorize = |room: &str, token: &str| {
+        let admitted = gate.admit_token(room, token)?;
+        let seat = connections.try_seat(room).map_err(|full| {
+            let refusal = Refusal::new(full.status(), full.label(), full.to_string());
+            gate.refuse("websocket", room, refusal)
+        })?;
+        seats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((room.to_owned(), seat));
+        Ok(admitted)
+    };
     let mut joined: HashMap<ConnId, Joined> = HashMap::new();
     let mut events: SelectAll<RoomEvents> = SelectAll::new();
     let mut rate = limits.rate.clone();
@@ -102,7 +125,7 @@ pub(crate) async fn serve(mut socket: Socket, upgrade_token: Option<String>, ctx
                 // The room logged and counted its reason.
                 RoomEvent::Closed(reason) => match session.closed_by_room(conn, reason) {
                     Ok(actions) => {
-                        let context = Perform { rooms: &rooms, hub: &hub, limits: &limits };
+                        let context = Perform { rooms: &rooms, hub: &hub, limits: &limits, seats: &seats };
                         if let Err(reason) =
                             perform(actions, &context, &mut socket, &mut joined, &mut events).await
                         {
@@ -141,7 +164,7 @@ pub(crate) async fn serve(mut socket: Socket, upgrade_token: Option<String>, ctx
                     Ok(actions) => actions,
                     Err(reason) => break Some(reason),
                 };
-                let context = Perform { rooms: &rooms, hub: &hub, limits: &limits };
+                let context = Perform { rooms: &rooms, hub: &hub, limits: &limits, seats: &seats };
                 if let Err(reason) =
                     perform(actions, &context, &mut socket, &mut joined, &mut events).await
                 {
@@ -188,6 +211,7 @@ struct Perform<'a> {
     rooms: &'a Arc<Rooms>,
     hub: &'a StatelessHub,
     limits: &'a ConnectionLimits,
+    seats: &'a Seats,
 }
 
 /// Carries out the session's actions in order.
@@ -229,12 +253,18 @@ async fn perform(
                 };
                 tracing::debug!(room = %room, conn, access = admitted.access.as_str(), "hocuspocus document joined");
                 events.push(room_events(conn, frames, closed));
+                let seat = {
+                    let mut seats = ctx.seats.lock().unwrap_or_else(PoisonError::into_inner);
+                    let taken = seats.iter().position(|(seated, _)| *seated == room);
+                    taken.map(|index| seats.swap_remove(index).1)
+                };
                 joined.insert(
                     conn,
                     Joined {
                         room,
                         handle,
                         _listed: listed,
+                        _seat: seat,
                     },
                 );
             }

@@ -120,16 +120,31 @@ impl ConnectionCounter {
             *counts.addresses.entry(address).or_default() += 1;
         }
         counts.total += 1;
-        // The room's name is shared with its map entry, so a guard costs no second copy.
-        let room = match counts.rooms.get_key_value(room) {
-            Some((name, _)) => Arc::clone(name),
-            None => Arc::from(room),
-        };
-        *counts.rooms.entry(Arc::clone(&room)).or_default() += 1;
+        let room = take_place(&mut counts, room);
         Ok(ConnectionGuard {
             counts: Arc::clone(&self.counts),
             room,
             address,
+        })
+    }
+
+    /// Admits one more participant to `room` on a socket that was admitted already (a
+    /// Hocuspocus socket carries many documents, each a participant of its room): only the
+    /// room's limit applies, the socket counted against the others.
+    ///
+    /// # Errors
+    /// [`Full::Room`] when the room has its maximum; nothing is counted then.
+    pub(crate) fn try_seat(&self, room: &str) -> Result<RoomSeat, Full> {
+        let mut counts = self.lock();
+        if counts.rooms.get(room).copied().unwrap_or(0) >= self.max_per_room {
+            return Err(Full::Room {
+                limit: self.max_per_room,
+            });
+        }
+        let room = take_place(&mut counts, room);
+        Ok(RoomSeat {
+            counts: Arc::clone(&self.counts),
+            room,
         })
     }
 
@@ -158,6 +173,30 @@ impl Drop for ConnectionGuard {
             release(&mut counts.addresses, address);
         }
     }
+}
+
+/// One participant of a room on an already admitted socket; dropping it gives the place back.
+#[derive(Debug)]
+pub(crate) struct RoomSeat {
+    counts: Arc<Mutex<Counts>>,
+    room: Arc<str>,
+}
+
+impl Drop for RoomSeat {
+    fn drop(&mut self) {
+        release(&mut lock(&self.counts).rooms, &self.room);
+    }
+}
+
+/// Counts one more in `room`. The room's name is shared with its map entry, so a guard costs
+/// no second copy.
+fn take_place(counts: &mut Counts, room: &str) -> Arc<str> {
+    let room = match counts.rooms.get_key_value(room) {
+        Some((name, _)) => Arc::clone(name),
+        None => Arc::from(room),
+    };
+    *counts.rooms.entry(Arc::clone(&room)).or_default() += 1;
+    room
 }
 
 /// The counts stay consistent even if a thread panicked holding the lock: every update
@@ -245,6 +284,19 @@ mod tests {
             "too many connections from your address (at most 2)"
         );
         counter.try_admit("c", ip("10.0.0.2")).unwrap();
+    }
+
+    #[test]
+    fn documents_on_a_shared_socket_share_their_rooms_limit_with_every_socket() {
+        let counter = ConnectionCounter::new(&limits(10, 2, 10));
+        let _socket = counter.try_admit("a", ip("10.0.0.1")).unwrap();
+        let seat = counter.try_seat("a").unwrap();
+        assert_eq!(counter.try_seat("a").unwrap_err(), Full::Room { limit: 2 });
+        counter.try_admit("a", ip("10.0.0.2")).unwrap_err();
+        counter.try_seat("b").unwrap();
+        drop(seat);
+        assert_eq!(counter.open("a", ip("10.0.0.1")), (1, 1, 1));
+        counter.try_seat("a").unwrap();
     }
 
     #[test]

@@ -18,6 +18,6 @@ mod rate;
 
 pub(crate) use client_address::TrustedProxies;
 pub use config::Limits;
-pub(crate) use connections::ConnectionCounter;
+pub(crate) use connections::{ConnectionCounter, RoomSeat};
 pub(crate) use origin::AllowedOrigins;
 pub(crate) use rate::ConnectionRate;
