@@ -24,7 +24,8 @@ export function agentBinary () {
 
 /**
  * One agent process. Emits 'update' (remote change applied), 'awareness' (states changed),
- * 'status' (string) and 'synced' (boolean), as the agent reports them.
+ * 'status' (string) and 'synced' (boolean), as the agent reports them, and 'stateless'
+ * (`{ payload }`, Hocuspocus) for every stateless message the provider receives.
  */
 export class Agent extends EventEmitter {
   constructor (name, processHandle) {
@@ -121,6 +122,12 @@ export class Agent extends EventEmitter {
   async insert (index, text) { await this.request('insert', { index, text }) }
   async mapSet (key, value) { await this.request('map_set', { key, value }) }
   async arrayPush (value) { await this.request('array_push', { value }) }
+
+  /**
+   * Hocuspocus: sends a stateless message. Rejects with the provider's error when it refuses
+   * (the y-websocket dialect, or no socket open).
+   */
+  async sendStateless (payload) { await this.request('send_stateless', { payload }) }
 
   /** Goes offline on purpose (edits stay local) until `connect()`. */
   async disconnect () { await this.request('disconnect') }

@@ -22,9 +22,12 @@ const SYNC_TIMEOUT_MS = 10000
  * Starts `@hocuspocus/server` on an ephemeral port of 127.0.0.1. With `checkTokens`,
  * `onAuthenticate` accepts GOOD_TOKEN (read-write) and READ_ONLY_TOKEN (read-only) and
  * refuses everything else with REFUSAL_REASON; without it, every connection is accepted.
- * Resolves with `{ url, server, connections, stop }`.
+ * `onStateless` (`{ connection, document, documentName, payload }`) runs in the server's
+ * `onStateless` hook; without it a client's stateless message goes nowhere, as by default in
+ * Hocuspocus (the server never relays one on its own). Resolves with
+ * `{ url, server, connections, stop }`.
  */
-export async function startHocuspocus ({ checkTokens = false } = {}) {
+export async function startHocuspocus ({ checkTokens = false, onStateless = null } = {}) {
   const connections = new EventEmitter()
   const server = new Server({
     async connected ({ documentName, socketId }) {
@@ -34,6 +37,10 @@ export async function startHocuspocus ({ checkTokens = false } = {}) {
     address: '127.0.0.1',
     quiet: true,
     stopOnSignals: false,
+    async onStateless (payload) {
+      connections.emit('stateless', { documentName: payload.documentName, payload: payload.payload })
+      if (onStateless) await onStateless(payload)
+    },
     async onAuthenticate ({ token, connectionConfig }) {
       if (!checkTokens) return
       if (token === READ_ONLY_TOKEN) {
@@ -48,7 +55,10 @@ export async function startHocuspocus ({ checkTokens = false } = {}) {
   return {
     url: `ws://127.0.0.1:${server.address.port}`,
     server,
-    /** Emits `connected` with `{ documentName, socketId }` for every document connection. */
+    /**
+     * Emits `connected` with `{ documentName, socketId }` for every document connection, and
+     * `stateless` with `{ documentName, payload }` for every stateless message a client sends.
+     */
     connections,
     stop: () => deadline(server.destroy(), STOP_TIMEOUT_MS, 'the Hocuspocus server to stop')
   }

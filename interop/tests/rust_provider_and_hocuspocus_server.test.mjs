@@ -1,6 +1,6 @@
 // The Rust provider with `Dialect::Hocuspocus` (the agent's `--dialect hocuspocus`) against a
-// real @hocuspocus/server 4.7, next to a real @hocuspocus/provider: edits and awareness travel
-// both ways, and the server's token verdicts reach the Rust status API.
+// real @hocuspocus/server 4.7, next to a real @hocuspocus/provider: edits, awareness and
+// stateless messages travel both ways, and the server's token verdicts reach the Rust status API.
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -9,7 +9,7 @@ import {
   GOOD_TOKEN, READ_ONLY_TOKEN, REFUSAL_REASON, joinHocuspocus, startHocuspocus
 } from '../support/hocuspocus_server.mjs'
 import { resources } from '../support/resources.mjs'
-import { waitFor } from '../support/wait.mjs'
+import { deadline, waitFor } from '../support/wait.mjs'
 
 const WAIT_TIMEOUT_MS = 10000
 const HOCUSPOCUS = { dialect: 'hocuspocus' }
@@ -44,6 +44,28 @@ function agentStatus (agent, predicate, what, event) {
       return () => agent.off(event, notify)
     }
   })
+}
+
+/** Resolves with the first stateless payload the JS provider receives that equals `payload`. */
+function jsStateless (provider, payload) {
+  let listener
+  const seen = new Promise(resolve => {
+    listener = message => { if (message.payload === payload) resolve(message.payload) }
+    provider.on('stateless', listener)
+  })
+  return deadline(seen, WAIT_TIMEOUT_MS, `JS to receive the stateless message ${payload}`)
+    .finally(() => provider.off('stateless', listener))
+}
+
+/** Resolves with the first stateless message a client sends the server that `accept`s. */
+function serverStateless (server, accept) {
+  let listener
+  const seen = new Promise(resolve => {
+    listener = message => { if (accept(message)) resolve(message) }
+    server.connections.on('stateless', listener)
+  })
+  return deadline(seen, WAIT_TIMEOUT_MS, 'the server\'s onStateless hook to run')
+    .finally(() => server.connections.off('stateless', listener))
 }
 
 /** Waits until the JS document's text satisfies `predicate`. */
@@ -144,4 +166,50 @@ test('a good token syncs, a read-only token syncs but cannot edit, a bad token m
   assert.equal(status.permission_denied, REFUSAL_REASON)
   assert.equal(status.synced, false)
   assert.equal((await intruder.snapshot()).text, '', 'nothing of the document reached it')
+})
+
+test('stateless messages reach the Rust provider only as the server\'s onStateless hook sends them, and reach the hook from Rust', { timeout: 60000 }, async t => {
+  const own = resources(t)
+  const room = 'notes/stateless'
+  // Hocuspocus 4.7 hands a client's stateless message to `onStateless` and relays nothing on
+  // its own: this hook broadcasts `broadcast:*` to the document's other connections and
+  // answers `ping` to the sender alone.
+  const server = own(await startHocuspocus({
+    onStateless: async ({ connection, document, payload }) => {
+      if (payload.startsWith('broadcast:')) document.broadcastStateless(payload, other => other !== connection)
+      if (payload === 'ping') connection.sendStateless('pong')
+    }
+  }), () => server.stop())
+  const js = own(await joinHocuspocus(server.url, room))
+  const agent = own(await startAgentWith(server.url, room, 'rust', HOCUSPOCUS))
+  const rustReceived = []
+  agent.on('stateless', ({ payload }) => rustReceived.push(payload))
+
+  // JS -> server: a payload the hook keeps to itself, then one it broadcasts. Both come from
+  // the same connection, so the first would have reached Rust before the second if relayed.
+  const quietHeard = serverStateless(server, m => m.payload === 'quiet')
+  const broadcastToRust = agentEvent(agent, 'stateless', m => m.payload === 'broadcast:from-js')
+  js.provider.sendStateless('quiet')
+  js.provider.sendStateless('broadcast:from-js')
+  assert.equal((await quietHeard).documentName, room)
+  await broadcastToRust
+  assert.deepEqual(rustReceived, ['broadcast:from-js'], 'only what the hook broadcast reached Rust')
+
+  // Rust -> server -> JS, with the payload byte for byte.
+  const payload = 'broadcast:{"from":"rust","note":"héllo ✓"}'
+  const heard = serverStateless(server, m => m.payload === payload)
+  const toJs = jsStateless(js.provider, payload)
+  await agent.sendStateless(payload)
+  assert.equal((await heard).documentName, room)
+  assert.equal(await toJs, payload)
+
+  // The server answering the sender alone.
+  const pong = agentEvent(agent, 'stateless', m => m.payload === 'pong')
+  await agent.sendStateless('ping')
+  await pong
+  assert.deepEqual(rustReceived, ['broadcast:from-js', 'pong'], 'Rust never hears its own broadcast')
+
+  // Disconnected, the provider refuses instead of queueing.
+  await agent.disconnect()
+  await assert.rejects(agent.sendStateless('broadcast:while-offline'), /no socket is open/)
 })

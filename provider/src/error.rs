@@ -19,4 +19,17 @@ pub enum ProviderError {
         /// What the JSON parser reported.
         detail: String,
     },
+    /// [`WebsocketProvider::send_stateless`](crate::WebsocketProvider::send_stateless) with
+    /// [`Dialect::YWebsocket`](crate::Dialect::YWebsocket): the y-websocket protocol has no
+    /// stateless messages. Use [`Dialect::Hocuspocus`](crate::Dialect::Hocuspocus).
+    #[error(
+        "stateless messages need the Hocuspocus dialect (ProviderOptions::dialect = \
+         Dialect::Hocuspocus); the y-websocket protocol has none"
+    )]
+    StatelessUnsupported,
+    /// The call needs an open socket and there is none right now (connecting, waiting to
+    /// reconnect, or disconnected). Nothing was queued: try again once
+    /// [`status`](crate::WebsocketProvider::status) is [`Status::Connected`](crate::Status::Connected).
+    #[error("no socket is open; nothing was sent (try again once the provider is connected)")]
+    NotConnected,
 }

@@ -32,6 +32,8 @@
 //! Hocuspocus document name and the token travels in Hocuspocus's auth message. Natively,
 //! several providers (one per document) can share one Hocuspocus socket through
 //! `ProviderOptions::hocuspocus_socket`, as `HocuspocusProviderWebsocket` does in JavaScript.
+//! Hocuspocus's stateless messages go out with [`WebsocketProvider::send_stateless`] and come
+//! in on [`WebsocketProvider::stateless_messages`].
 //!
 //! Documents shared with JavaScript peers should come from [`new_doc`]: 32-bit client ids and
 //! UTF-16 text offsets, as in Yjs.

@@ -55,6 +55,9 @@ pub enum Command {
     /// denied reason, whether the connection is read-only, and whether changes await the
     /// server's acknowledgement (Hocuspocus).
     Status,
+    /// Hocuspocus: send `payload` as a stateless message for the room; an error reply when
+    /// the provider refuses (y-websocket dialect, or no socket open).
+    SendStateless { payload: String },
     /// Connect (after a `disconnect`).
     Connect,
     /// Close the connection cleanly and stay disconnected.
@@ -78,6 +81,7 @@ impl Command {
             Command::ClearAwareness => "clear_awareness",
             Command::Awareness => "awareness",
             Command::Status => "status",
+            Command::SendStateless { .. } => "send_stateless",
             Command::Connect => "connect",
             Command::Disconnect => "disconnect",
             Command::WaitSynced => "wait_synced",
@@ -98,6 +102,16 @@ mod tests {
             request.command,
             Command::Insert { index: 3, ref text } if text == "hé"
         ));
+    }
+
+    #[test]
+    fn parses_send_stateless_with_its_payload() {
+        let request = parse(r#"{"cmd":"send_stateless","payload":"{\"hi\":1}"}"#).unwrap();
+        assert!(matches!(
+            request.command,
+            Command::SendStateless { ref payload } if payload == r#"{"hi":1}"#
+        ));
+        assert_eq!(request.command.name(), "send_stateless");
     }
 
     #[test]

@@ -135,6 +135,7 @@ async fn run() -> Result<()> {
     watchers::report_synced(provider.synced_changes(), out);
     watchers::report_permission_denied(provider.permission_denied_changes(), out);
     watchers::report_read_only(provider.read_only_changes(), out);
+    watchers::report_stateless(provider.stateless_messages(), out);
     let mut awareness_changes = provider.awareness_changes();
     let mut awareness = watchers::AwarenessReporter::default();
     awareness.report_changes(provider.awareness_states(), out);
@@ -209,6 +210,10 @@ async fn execute(
             out.reply("exit", id, json!({}));
             return Flow::Exit;
         }
+        Command::SendStateless { payload } => match provider.send_stateless(&payload) {
+            Ok(()) => out.reply("send_stateless", id, json!({})),
+            Err(err) => out.error(id, err.to_string()),
+        },
         Command::Connect => {
             provider.connect();
             out.reply("connect", id, json!({}));

@@ -6,7 +6,8 @@
 //!   `{"event": "status", "status": "connecting"|"connected"|"disconnected"|"unauthorized"}`,
 //!   `{"event": "permission_denied", "reason": ".."}`, `{"event": "read_only", "read_only": bool}`,
 //!   `{"event": "synced", "synced": bool}`, `{"event": "update"}` (after a remote change),
-//!   `{"event": "awareness", "states": {"<client id>": state}}` (whenever the states change).
+//!   `{"event": "awareness", "states": {"<client id>": state}}` (whenever the states change),
+//!   `{"event": "stateless", "payload": ".."}` (Hocuspocus: a stateless message arrived).
 
 use std::io::Write;
 

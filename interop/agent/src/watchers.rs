@@ -1,4 +1,5 @@
-//! Unsolicited events: connection status, synced state and awareness changes.
+//! Unsolicited events: connection status, synced state, awareness changes and stateless
+//! messages.
 //!
 //! The provider's awareness notification means "may have changed"; the agent prints an
 //! `awareness` event only when the states really differ from the last ones it printed.
@@ -6,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use ycord_provider::Status;
 
 use crate::output::Output;
@@ -69,6 +70,21 @@ pub fn report_read_only(mut changes: watch::Receiver<bool>, out: Output) {
         while changes.changed().await.is_ok() {
             let read_only = *changes.borrow_and_update();
             out.event("read_only", json!({ "read_only": read_only }));
+        }
+    });
+}
+
+/// Prints `{"event":"stateless","payload":..}` for every stateless message, in order.
+pub fn report_stateless(mut messages: broadcast::Receiver<String>, out: Output) {
+    tokio::spawn(async move {
+        loop {
+            match messages.recv().await {
+                Ok(payload) => out.event("stateless", json!({ "payload": payload })),
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    eprintln!("ycord-interop-agent: missed {missed} stateless messages");
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
         }
     });
 }

@@ -208,6 +208,11 @@ impl Worker {
                     self.shared.post_to_tabs(&frame);
                 }
             }
+            Command::Stateless(frame) => {
+                if self.phase == Phase::Open {
+                    self.shared.send_to_server(&frame);
+                }
+            }
             Command::Connect => {
                 self.reconnect.enable();
                 self.join_tabs();

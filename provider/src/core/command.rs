@@ -10,6 +10,9 @@ pub(crate) enum Command {
     LocalUpdate(Vec<u8>),
     /// The local awareness state changed (already applied to the session): announce it.
     LocalAwareness,
+    /// A stateless frame (already addressed) for the open socket; a task reading it between
+    /// sockets drops it.
+    Stateless(Vec<u8>),
     /// Connect (again), also after a refusal.
     Connect,
     /// Leave, close the socket and stay disconnected; the sender is told once it is closed.

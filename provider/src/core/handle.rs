@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use yrs::Doc;
 
 use super::{Command, Launch, LocalUpdates, ProviderState};
@@ -11,7 +11,7 @@ use crate::dialect::Dialect;
 use crate::error::ProviderError;
 use crate::options::{redacted_params, ProviderOptions};
 use crate::room_url::{room_url, server_url as hocuspocus_url};
-use crate::session::{SessionConfig, SyncSession};
+use crate::session::{SessionConfig, SessionError, SyncSession};
 use crate::status::Status;
 use crate::transport::{SessionClock, Transport};
 
@@ -304,6 +304,45 @@ impl WebsocketProvider {
     /// Every known non-null awareness state by client id, this client's included.
     pub fn awareness_states(&self) -> BTreeMap<u64, String> {
         self.state.awareness_states()
+    }
+
+    /// Hocuspocus: sends `payload` to the server as a stateless message for this document
+    /// (`HocuspocusProvider.sendStateless`). The payload is application-defined (often JSON)
+    /// and never touches the document. A Hocuspocus server passes it to its `onStateless` hook,
+    /// which decides who else sees it (e.g. `document.broadcastStateless(payload)`); ycord's
+    /// server relays it to the document's other Hocuspocus clients.
+    ///
+    /// Unlike the JS provider, which queues it while the socket is down, this sends now or
+    /// not at all: a stateless message is a signal about the present, and one delivered after
+    /// a reconnect would be stale. `Ok` means it was handed to the open socket; a socket that
+    /// fails at that moment loses it, as it would any frame.
+    ///
+    /// # Errors
+    /// - [`ProviderError::StatelessUnsupported`] with [`Dialect::YWebsocket`], whose protocol
+    ///   has no stateless messages.
+    /// - [`ProviderError::NotConnected`] while no socket is open (connecting, waiting to
+    ///   reconnect, disconnected); nothing is queued.
+    pub fn send_stateless(&self, payload: &str) -> Result<(), ProviderError> {
+        let frame = self
+            .state
+            .session()
+            .stateless_frame(payload)
+            .map_err(|err| match err {
+                SessionError::StatelessUnsupported => ProviderError::StatelessUnsupported,
+                _ => ProviderError::NotConnected,
+            })?;
+        self.commands
+            .send(Command::Stateless(frame))
+            .map_err(|_| ProviderError::NotConnected)
+    }
+
+    /// Hocuspocus: a receiver of every stateless message the server sends for this document
+    /// from now on (`HocuspocusProvider`'s `onStateless`), in order, payload only. Each
+    /// receiver gets every message; one that falls more than 256 messages behind gets
+    /// [`RecvError::Lagged`](broadcast::error::RecvError::Lagged) and skips the oldest. Never
+    /// receives anything with [`Dialect::YWebsocket`].
+    pub fn stateless_messages(&self) -> broadcast::Receiver<String> {
+        self.state.stateless_messages()
     }
 
     /// (Re)enables connecting: connects now if disconnected or waiting to reconnect. Also

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use ycord_protocol::hocuspocus::AuthScope;
 use yrs::Doc;
 
@@ -25,7 +25,12 @@ pub(crate) struct ProviderState {
     awareness: watch::Sender<()>,
     permission_denied: watch::Sender<Option<String>>,
     read_only: watch::Sender<bool>,
+    stateless: broadcast::Sender<String>,
 }
+
+/// How many stateless messages a [`WebsocketProvider::stateless_messages`](crate::WebsocketProvider::stateless_messages)
+/// receiver may fall behind before it misses the oldest.
+pub(crate) const STATELESS_BUFFER: usize = 256;
 
 /// What the transport should do with its socket after [`ProviderState::report`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +68,7 @@ impl ProviderState {
             awareness: watch::Sender::new(()),
             permission_denied: watch::Sender::new(None),
             read_only: watch::Sender::new(false),
+            stateless: broadcast::Sender::new(STATELESS_BUFFER),
         }
     }
 
@@ -162,6 +168,10 @@ impl ProviderState {
         self.read_only.subscribe()
     }
 
+    pub(crate) fn stateless_messages(&self) -> broadcast::Receiver<String> {
+        self.stateless.subscribe()
+    }
+
     /// Every known non-null awareness state by client id.
     pub(crate) fn awareness_states(&self) -> BTreeMap<u64, String> {
         self.session()
@@ -211,6 +221,10 @@ impl ProviderState {
                     if verdict == SocketVerdict::Keep {
                         verdict = SocketVerdict::Replace;
                     }
+                }
+                SessionEvent::Stateless { payload } => {
+                    // No receiver is not an error: nobody asked for them.
+                    let _ = self.stateless.send(payload);
                 }
                 // Each transport replaces the socket itself, where it handles `tick`.
                 SessionEvent::ConnectionStale => {}

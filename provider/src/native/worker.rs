@@ -156,7 +156,8 @@ impl Worker {
                 }
                 Some(Command::Shutdown) | None => return false,
                 // Edits made meanwhile travel in the next connection's step1/step2 exchange.
-                Some(Command::LocalUpdate(_) | Command::LocalAwareness) => {}
+                Some(Command::LocalUpdate(_) | Command::LocalAwareness | Command::Stateless(_)) => {
+                }
             }
         }
     }
@@ -178,7 +179,7 @@ impl Worker {
                         return true;
                     }
                     Some(Command::Shutdown) | None => return false,
-                    Some(Command::LocalUpdate(_) | Command::LocalAwareness) => {}
+                    Some(Command::LocalUpdate(_) | Command::LocalAwareness | Command::Stateless(_)) => {}
                 },
             }
         }
@@ -306,6 +307,11 @@ impl Worker {
                             return SocketEnd::Lost;
                         }
                     }
+                    Some(Command::Stateless(frame)) => {
+                        if send_all(&mut sink, [frame]).await.is_err() {
+                            return SocketEnd::Lost;
+                        }
+                    }
                     Some(Command::Connect) => {}
                     Some(Command::Disconnect(done)) => {
                         let leave = self.state.session().leave_frame();
@@ -387,7 +393,12 @@ async fn until_stopped<T>(
             command = commands.recv() => match command {
                 Some(Command::Disconnect(done)) => return Err(Opening::Disconnected(done)),
                 Some(Command::Shutdown) | None => return Err(Opening::Shutdown),
-                Some(Command::Connect | Command::LocalUpdate(_) | Command::LocalAwareness) => {}
+                Some(
+                    Command::Connect
+                    | Command::LocalUpdate(_)
+                    | Command::LocalAwareness
+                    | Command::Stateless(_),
+                ) => {}
             },
         }
     }

@@ -31,8 +31,14 @@ pub enum SessionError {
         /// What the JSON parser reported.
         detail: String,
     },
-    /// A frame was fed to the session while no socket was open
-    /// ([`SyncSession::socket_opened`](super::SyncSession::socket_opened) not called, or [`SyncSession::socket_closed`](super::SyncSession::socket_closed) called since).
-    #[error("frame received while no socket is open")]
+    /// A frame was fed to the session, or a stateless message was to be sent, while no socket
+    /// was open ([`SyncSession::socket_opened`](super::SyncSession::socket_opened) not called,
+    /// or [`SyncSession::socket_closed`](super::SyncSession::socket_closed) called since).
+    #[error("no socket is open")]
     NotOpen,
+    /// A stateless message was to be sent in the y-websocket dialect, whose protocol has no
+    /// such message; only [`Dialect::Hocuspocus`](crate::Dialect::Hocuspocus) sessions send
+    /// them.
+    #[error("stateless messages need the Hocuspocus dialect; the y-websocket protocol has none")]
+    StatelessUnsupported,
 }

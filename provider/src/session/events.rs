@@ -43,6 +43,13 @@ pub enum SessionEvent {
         /// The server's reason.
         reason: String,
     },
+    /// Hocuspocus: a stateless message for this document, from the server (its
+    /// `broadcastStateless` or `sendStateless`, or, on ycord, another client's
+    /// stateless message). The payload is application-defined.
+    Stateless {
+        /// The message, as sent.
+        payload: String,
+    },
     /// Nothing arrived for [`SessionConfig::liveness_timeout`](super::SessionConfig::liveness_timeout): close this socket and open a
     /// new one.
     ConnectionStale,

@@ -1,6 +1,6 @@
 //! The Hocuspocus dialect of a session: the same sync and awareness rules as y-websocket,
 //! behind Hocuspocus's framing (every frame names the document), with its token handshake,
-//! sync-status acks, document close, ping/pong, and a keep-alive for a server that drops a
+//! sync-status acks, document close, stateless messages, ping/pong, and a keep-alive for a server that drops a
 //! socket after 60 s without a message.
 //!
 //! The session builds every sync, awareness and query-awareness message as y-websocket does,
@@ -118,6 +118,27 @@ impl SyncSession {
             Some(hocuspocus) => hocuspocus.address(frame),
             None => frame,
         }
+    }
+
+    /// Hocuspocus: the frame that sends `payload` (any string; its meaning is up to the
+    /// application) to the server as a stateless message for this document. A Hocuspocus
+    /// server hands it to its `onStateless` hook; whether anyone else sees it is up to that
+    /// hook (e.g. `document.broadcastStateless(payload)`). ycord's server relays it to the
+    /// document's other Hocuspocus connections. Nothing is counted or acknowledged.
+    ///
+    /// # Errors
+    /// [`SessionError::StatelessUnsupported`] in the y-websocket dialect, which has no such
+    /// message; [`SessionError::NotOpen`] while no socket is open: a stateless message is a
+    /// signal about now, so it is not kept for the next socket.
+    pub fn stateless_frame(&self, payload: &str) -> Result<Vec<u8>, SessionError> {
+        let hocuspocus = self
+            .hocuspocus
+            .as_ref()
+            .ok_or(SessionError::StatelessUnsupported)?;
+        if !self.is_open() {
+            return Err(SessionError::NotOpen);
+        }
+        Ok(hocuspocus::encode::stateless(&hocuspocus.document, payload))
     }
 
     /// Hocuspocus's opening: the token first (the server waits for it and queues the rest),
@@ -240,9 +261,14 @@ impl SyncSession {
                     reason: reason.unwrap_or_default().to_owned(),
                 });
             }
-            HocuspocusMessage::Stateless(_)
-            | HocuspocusMessage::SyncReply(_)
-            | HocuspocusMessage::BroadcastStateless(_) => {
+            HocuspocusMessage::Stateless(payload) => {
+                out.events.push(SessionEvent::Stateless {
+                    payload: payload.to_owned(),
+                });
+            }
+            // Type 6 is server-internal (servers relay it as type 5), and sync replies answer
+            // a server's own sync; neither is meant for a provider.
+            HocuspocusMessage::SyncReply(_) | HocuspocusMessage::BroadcastStateless(_) => {
                 tracing::debug!(
                     document,
                     "ignoring a Hocuspocus message a provider does not use"

@@ -17,3 +17,4 @@ mod reconnects_after_server_restart;
 mod refusal_close_code_stops_reconnecting;
 mod refused_upgrade_asks_the_token_source;
 mod silent_socket_is_replaced;
+mod stateless_messages_pass_between_hocuspocus_providers;

@@ -582,3 +582,93 @@ fn a_message_type_from_a_newer_server_is_skipped_not_fatal() {
     unknown_auth.extend_from_slice(&[2, 9]);
     assert!(session.frame_received(&unknown_auth).unwrap().is_empty());
 }
+
+#[test]
+fn a_stateless_message_from_the_server_becomes_an_event_with_its_payload() {
+    let clock = ManualClock::new(0);
+    let mut session = hocuspocus_session(1, &clock);
+    handshake(&mut session, &server_doc_with("hi"));
+    let payload = r#"{"cursor":3,"note":"é"}"#;
+    let out = session
+        .frame_received(&hocuspocus::encode::stateless(NAME, payload))
+        .unwrap();
+    assert_eq!(
+        out,
+        Output {
+            frames: Vec::new(),
+            events: vec![SessionEvent::Stateless {
+                payload: payload.to_owned()
+            }],
+        }
+    );
+    // An empty payload is a message too.
+    let out = session
+        .frame_received(&hocuspocus::encode::stateless(NAME, ""))
+        .unwrap();
+    assert_eq!(
+        out.events,
+        vec![SessionEvent::Stateless {
+            payload: String::new()
+        }]
+    );
+}
+
+#[test]
+fn a_stateless_message_for_another_document_is_not_reported() {
+    let clock = ManualClock::new(0);
+    let mut session = hocuspocus_session(1, &clock);
+    session.socket_opened();
+    let out = session
+        .frame_received(&hocuspocus::encode::stateless("other", "not for us"))
+        .unwrap();
+    assert!(out.is_empty());
+}
+
+#[test]
+fn sending_a_stateless_message_encodes_an_addressed_stateless_frame() {
+    let clock = ManualClock::new(0);
+    let mut session = hocuspocus_session(1, &clock);
+    session.socket_opened();
+    let unsynced = session.unsynced_changes();
+    let frame = session.stateless_frame("hello, server").unwrap();
+    assert_eq!(
+        addressed(&frame),
+        HocuspocusMessage::Stateless("hello, server")
+    );
+    assert_eq!(frame, hocuspocus::encode::stateless(NAME, "hello, server"));
+    // Not a change: the server acknowledges nothing for it.
+    assert_eq!(session.unsynced_changes(), unsynced);
+}
+
+#[test]
+fn without_an_open_socket_a_stateless_message_is_refused_not_queued() {
+    let clock = ManualClock::new(0);
+    let mut session = hocuspocus_session(1, &clock);
+    assert_eq!(session.stateless_frame("early"), Err(SessionError::NotOpen));
+    session.socket_opened();
+    session.socket_closed();
+    assert_eq!(session.stateless_frame("late"), Err(SessionError::NotOpen));
+    // Nothing of the refused messages comes out when the next socket opens.
+    let opened = session.socket_opened();
+    assert!(opened
+        .frames
+        .iter()
+        .all(|f| !matches!(addressed(f), HocuspocusMessage::Stateless(_))));
+}
+
+#[test]
+fn the_y_websocket_dialect_refuses_to_send_a_stateless_message() {
+    let clock = ManualClock::new(0);
+    let mut session = session(1, &clock);
+    session.socket_opened();
+    assert_eq!(
+        session.stateless_frame("hello"),
+        Err(SessionError::StatelessUnsupported)
+    );
+    // Refused before the socket is considered: the answer does not depend on timing.
+    session.socket_closed();
+    assert_eq!(
+        session.stateless_frame("hello"),
+        Err(SessionError::StatelessUnsupported)
+    );
+}
