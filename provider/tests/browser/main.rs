@@ -4,6 +4,7 @@
 
 mod common;
 
+mod hocuspocus_dialect_in_the_browser;
 mod offline_first;
 mod providers_converge_through_the_server;
 mod tab_converges_with_a_y_websocket_tab;
