@@ -38,6 +38,7 @@ pub mod indexeddb;
 mod memory;
 #[cfg(all(feature = "postgres", not(target_arch = "wasm32")))]
 mod postgres;
+pub mod rebuild;
 mod snapshot;
 #[cfg(not(target_arch = "wasm32"))]
 mod sqlite;

@@ -8,20 +8,13 @@
 //!
 //! [`DocStore::compact_stored`]: crate::DocStore::compact_stored
 
-use std::collections::HashSet;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use bytes::Bytes;
 use ycord_protocol::validate_update_v1;
-use yrs::updates::decoder::Decode;
-use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+use yrs::Doc;
 
 use crate::error::StoreError;
+use crate::rebuild::{contained, encode_state, rebuild_document};
 use crate::store::{CompactOutcome, StoredUpdate};
-
-/// Updates merged at once. yrs's merge re-sorts its inputs for every block it writes, so its
-/// cost grows with the square of their number: small chunks keep it linear.
-const MERGE_CHUNK: usize = 64;
 
 /// What merging stored rows gave.
 #[derive(Debug)]
@@ -38,21 +31,18 @@ pub(crate) enum Merged {
 /// [`StoreError::Corrupt`] when yrs cannot encode the merged document although it applied
 /// every row.
 pub(crate) fn merge_rows(rows: &[StoredUpdate]) -> Result<Merged, StoreError> {
-    let invalid: Vec<(u64, String)> = rows
-        .iter()
-        .filter_map(|row| {
-            validate_update_v1(&row.data)
-                .err()
-                .map(|err| (row.seq, err.to_string()))
-        })
-        .collect();
-    if !invalid.is_empty() {
-        return Ok(Merged::Unreadable(invalid));
+    let corrupt = |reason: String| {
+        StoreError::Corrupt(format!(
+            "yrs cannot encode the merged stored updates: {reason}"
+        ))
+    };
+    let rebuilt = rebuild_document(rows, Doc::new).map_err(|err| corrupt(err.0))?;
+    if !rebuilt.unreadable.is_empty() {
+        return Ok(Merged::Unreadable(rebuilt.unreadable));
     }
-    if let Ok(snapshot) = contained(|| merged_in_chunks(rows)) {
-        return Ok(Merged::Snapshot(snapshot));
-    }
-    one_at_a_time(rows)
+    contained(|| checked_state(&rebuilt.doc))
+        .map(Merged::Snapshot)
+        .map_err(corrupt)
 }
 
 /// What replacing `rows` (in seq order) by `snapshot` is.
@@ -65,90 +55,21 @@ pub(crate) fn compacted(rows: &[StoredUpdate], snapshot: &[u8]) -> CompactOutcom
     }
 }
 
-fn merged_in_chunks(rows: &[StoredUpdate]) -> Result<Bytes, String> {
-    let doc = Doc::new();
-    {
-        let mut txn = doc.transact_mut();
-        for chunk in rows.chunks(MERGE_CHUNK) {
-            let merged;
-            let bytes = match chunk {
-                [single] => &single.data[..],
-                many => {
-                    merged = yrs::merge_updates_v1(many.iter().map(|row| &row.data[..]))
-                        .map_err(|err| err.to_string())?;
-                    &merged[..]
-                }
-            };
-            let update = Update::decode_v1(bytes).map_err(|err| err.to_string())?;
-            txn.apply_update(update).map_err(|err| err.to_string())?;
-        }
-    }
-    encode_state(&doc)
-}
-
-/// Applies the rows one by one to find the ones yrs refuses; when there is none, the
-/// document they built is the snapshot.
-fn one_at_a_time(rows: &[StoredUpdate]) -> Result<Merged, StoreError> {
-    let mut unreadable = Vec::new();
-    let mut skipped = HashSet::new();
-    'rebuild: loop {
-        let doc = Doc::new();
-        for row in rows.iter().filter(|row| !skipped.contains(&row.seq)) {
-            if let Err(reason) = contained(|| apply(&doc, &row.data)) {
-                skipped.insert(row.seq);
-                unreadable.push((row.seq, reason));
-                // What yrs integrated before failing stays in the document: start over.
-                continue 'rebuild;
-            }
-        }
-        if !unreadable.is_empty() {
-            unreadable.sort_unstable();
-            return Ok(Merged::Unreadable(unreadable));
-        }
-        return contained(|| encode_state(&doc))
-            .map(Merged::Snapshot)
-            .map_err(|reason| {
-                StoreError::Corrupt(format!(
-                    "yrs cannot encode the merged stored updates: {reason}"
-                ))
-            });
-    }
-}
-
-fn apply(doc: &Doc, bytes: &[u8]) -> Result<(), String> {
-    let update = Update::decode_v1(bytes).map_err(|err| format!("yrs cannot decode it: {err}"))?;
-    doc.transact_mut()
-        .apply_update(update)
-        .map_err(|err| format!("yrs cannot apply it: {err}"))
-}
-
 /// The document's whole state, pending structs and deletions included, checked as any stored
 /// row is checked on load.
-fn encode_state(doc: &Doc) -> Result<Bytes, String> {
-    let snapshot = doc
-        .transact()
-        .encode_state_as_update_v1(&StateVector::default());
+fn checked_state(doc: &Doc) -> Result<Bytes, String> {
+    let snapshot = encode_state(doc);
     validate_update_v1(&snapshot)
         .map_err(|err| format!("the merged snapshot is invalid: {err}"))?;
     Ok(Bytes::from(snapshot))
 }
 
-/// Runs `work`, turning a panic inside yrs into an error.
-fn contained<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned());
-        Err(format!("yrs panicked: {what}"))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use yrs::updates::decoder::Decode;
     use yrs::{GetString, Text};
+    use yrs::{Transact, Update};
 
     fn row(seq: u64, data: Vec<u8>) -> StoredUpdate {
         StoredUpdate {

@@ -7,22 +7,14 @@
 //! quarantine in the store (kept aside, logged, counted) and the document is built from the rest.
 
 use std::collections::HashSet;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use ycord_persistence::rebuild;
+pub(crate) use ycord_persistence::rebuild::contained;
+pub use ycord_persistence::rebuild::Rebuilt;
 use ycord_persistence::{DocStore, StoreError, StoredUpdate};
-use ycord_protocol::validate_update_v1;
-use yrs::updates::decoder::Decode;
-use yrs::{Doc, OffsetKind, Options, ReadTxn, StateVector, Transact, Update};
+use yrs::{Doc, OffsetKind, Options};
 
 use crate::metrics::Metrics;
-
-/// A document rebuilt from stored updates.
-pub struct Rebuilt {
-    /// The document holding every readable update.
-    pub doc: Doc,
-    /// The stored updates that could not be read, with the reason.
-    pub unreadable: Vec<(u64, String)>,
-}
 
 /// Why a room's document could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -86,93 +78,11 @@ pub fn new_document() -> Doc {
     })
 }
 
-/// Updates merged at once when rebuilding a document. yrs's merge re-sorts its inputs for
-/// every block it writes, so its cost grows with the square of their number: small chunks
-/// keep it linear, and one transaction integrates all the chunks.
-const MERGE_CHUNK: usize = 64;
-
-/// Rebuilds a document from its stored v1 updates, in order, leaving out the ones that cannot
-/// be read.
-///
-/// The fast path merges chunks of updates and applies them in one transaction. If yrs refuses
-/// or panics on that, the updates are applied one at a time to find the culprits, and the
-/// document is rebuilt without each one found.
+/// Rebuilds a document (as [`new_document`] makes them) from its stored v1 updates, in order,
+/// leaving out the ones that cannot be read (see [`ycord_persistence::rebuild`]).
 ///
 /// # Errors
-/// [`LoadError::Unreadable`] when yrs cannot encode the document even then.
+/// [`LoadError::Unreadable`] when yrs cannot encode the document even without them.
 pub fn rebuild_document(updates: &[StoredUpdate]) -> Result<Rebuilt, LoadError> {
-    let mut unreadable = Vec::new();
-    let mut readable = Vec::with_capacity(updates.len());
-    for row in updates {
-        match validate_update_v1(&row.data) {
-            Ok(_) => readable.push(row),
-            Err(err) => unreadable.push((row.seq, err.to_string())),
-        }
-    }
-    if let Ok(doc) = contained(|| merged_in_chunks(&readable)) {
-        return Ok(Rebuilt { doc, unreadable });
-    }
-    let mut skipped = HashSet::new();
-    'rebuild: loop {
-        let doc = new_document();
-        for row in readable.iter().filter(|row| !skipped.contains(&row.seq)) {
-            if let Err(reason) = contained(|| apply(&doc, &row.data)) {
-                skipped.insert(row.seq);
-                unreadable.push((row.seq, reason));
-                // What yrs integrated before failing stays in the document: start over.
-                continue 'rebuild;
-            }
-        }
-        contained(|| Ok(encode_state(&doc))).map_err(LoadError::Unreadable)?;
-        unreadable.sort_unstable();
-        return Ok(Rebuilt { doc, unreadable });
-    }
-}
-
-fn merged_in_chunks(rows: &[&StoredUpdate]) -> Result<Doc, String> {
-    let doc = new_document();
-    {
-        let mut txn = doc.transact_mut();
-        for chunk in rows.chunks(MERGE_CHUNK) {
-            let merged;
-            let bytes = match chunk {
-                [single] => &single.data[..],
-                many => {
-                    merged = yrs::merge_updates_v1(many.iter().map(|row| &row.data[..]))
-                        .map_err(|err| err.to_string())?;
-                    &merged[..]
-                }
-            };
-            let update = Update::decode_v1(bytes).map_err(|err| err.to_string())?;
-            txn.apply_update(update).map_err(|err| err.to_string())?;
-        }
-    }
-    // Structs still waiting for dependencies are only re-read here: this is where a bad one
-    // would fail.
-    encode_state(&doc);
-    Ok(doc)
-}
-
-fn apply(doc: &Doc, bytes: &[u8]) -> Result<(), String> {
-    let update = Update::decode_v1(bytes).map_err(|err| format!("yrs cannot decode it: {err}"))?;
-    doc.transact_mut()
-        .apply_update(update)
-        .map_err(|err| format!("yrs cannot apply it: {err}"))
-}
-
-fn encode_state(doc: &Doc) -> Vec<u8> {
-    doc.transact()
-        .encode_state_as_update_v1(&StateVector::default())
-}
-
-/// Runs `work`, turning a panic inside yrs into an error.
-pub(crate) fn contained<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned());
-        Err(format!("yrs panicked: {what}"))
-    })
+    rebuild::rebuild_document(updates, new_document).map_err(|err| LoadError::Unreadable(err.0))
 }
