@@ -93,30 +93,19 @@ async function nothingIsRefusedAfterwards (peers, returning) {
   })
 }
 
-test('a y-websocket client whose socket drops sees everyone and is seen within 1 s', { timeout: 120000 }, async t => {
-  const peers = await roomWhereEveryoneSeesEveryone(t, 'returning-drop', { js: 3, agents: 1 })
-  const returning = [peers[2]]
-  await comeBack(t, peers, returning, 'drop')
-  await nothingIsRefusedAfterwards(peers, returning)
-})
+// Who returns (indexes into the room's peers: JS clients first, then Rust agents) and how.
+const SCENARIOS = [
+  { name: 'a y-websocket client whose socket drops', room: 'returning-drop', counts: { js: 3, agents: 1 }, returning: [2], how: 'drop' },
+  { name: 'y-websocket clients going offline and back', room: 'returning-offline-js', counts: { js: 4, agents: 1 }, returning: [1, 3], how: 'offline' },
+  { name: 'a Rust provider going offline and back', room: 'returning-offline-rust', counts: { js: 2, agents: 2 }, returning: [3], how: 'offline' },
+  { name: 'JS and Rust clients returning together', room: 'returning-mixed', counts: { js: 3, agents: 2 }, returning: [0, 4], how: 'offline' }
+]
 
-test('y-websocket clients going offline and back see everyone and are seen within 1 s', { timeout: 120000 }, async t => {
-  const peers = await roomWhereEveryoneSeesEveryone(t, 'returning-offline-js', { js: 4, agents: 1 })
-  const returning = [peers[1], peers[3]]
-  await comeBack(t, peers, returning, 'offline')
-  await nothingIsRefusedAfterwards(peers, returning)
-})
-
-test('a Rust provider going offline and back sees everyone and is seen within 1 s', { timeout: 120000 }, async t => {
-  const peers = await roomWhereEveryoneSeesEveryone(t, 'returning-offline-rust', { js: 2, agents: 2 })
-  const returning = [peers[3]]
-  await comeBack(t, peers, returning, 'offline')
-  await nothingIsRefusedAfterwards(peers, returning)
-})
-
-test('JS and Rust clients returning together see each other and everyone who stayed', { timeout: 120000 }, async t => {
-  const peers = await roomWhereEveryoneSeesEveryone(t, 'returning-mixed', { js: 3, agents: 2 })
-  const returning = [peers[0], peers[4]]
-  await comeBack(t, peers, returning, 'offline')
-  await nothingIsRefusedAfterwards(peers, returning)
-})
+for (const scenario of SCENARIOS) {
+  test(`${scenario.name}: sees everyone and is seen within 1 s`, { timeout: 120000 }, async t => {
+    const peers = await roomWhereEveryoneSeesEveryone(t, scenario.room, scenario.counts)
+    const returning = scenario.returning.map(index => peers[index])
+    await comeBack(t, peers, returning, scenario.how)
+    await nothingIsRefusedAfterwards(peers, returning)
+  })
+}
