@@ -189,3 +189,92 @@ fn a_server_denies_with_a_reason_and_closes_with_one() {
         }
     );
 }
+
+/// A small deterministic generator, so a failing mutation can be replayed from its seed.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, bound: usize) -> usize {
+        (self.next() % bound as u64) as usize
+    }
+}
+
+/// One damaged copy of `frame`: a flipped bit, a cut, an inserted byte or a repeated tail.
+fn mutate(frame: &[u8], rng: &mut Xorshift) -> Vec<u8> {
+    let mut bytes = frame.to_vec();
+    for _ in 0..=rng.below(3) {
+        let at = rng.below(bytes.len().max(1));
+        match rng.below(4) {
+            0 if !bytes.is_empty() => bytes[at] ^= 1 << rng.below(8),
+            1 => bytes.truncate(at),
+            2 => bytes.insert(at.min(bytes.len()), rng.next() as u8),
+            _ => {
+                let tail = bytes[at.min(bytes.len())..].to_vec();
+                bytes.extend_from_slice(&tail);
+            }
+        }
+    }
+    bytes
+}
+
+#[test]
+fn damaged_real_frames_are_refused_or_mean_exactly_what_they_encode() {
+    let seed = std::env::var("YCORD_TEST_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or(0x5eed_0015_u64);
+    let mut rng = Xorshift(seed);
+    let recorded = [
+        PROVIDER_TOKEN,
+        PROVIDER_STEP1,
+        PROVIDER_AWARENESS,
+        PROVIDER_PONG,
+        PROVIDER_STEP2_REPLY,
+        PROVIDER_AWARENESS_REMOVAL,
+        PROVIDER_CLOSE,
+        SERVER_AUTHENTICATED_READ_WRITE,
+        SERVER_STEP1,
+        SERVER_STEP2,
+        SERVER_APPLIED,
+        SERVER_UPDATE_ECHO,
+        SERVER_AUTHENTICATED_READ_ONLY,
+        SERVER_REFUSED_UPDATE,
+        SERVER_PERMISSION_DENIED,
+        SERVER_CLOSE,
+    ];
+    let (mut refused, mut accepted) = (0, 0);
+    for _ in 0..20_000 {
+        let damaged = mutate(recorded[rng.below(recorded.len())], &mut rng);
+        // A damaged frame either decodes to a message that encodes back to the same meaning and
+        // size (nothing half-read or silently skipped), or is refused with an error kind.
+        match decode(&damaged) {
+            Ok(frame) => {
+                let again = encode::frame(&frame);
+                // Same length: no trailing byte was ignored and no varint was over-long (the
+                // order of map entries may differ, their bytes may not).
+                assert_eq!(again.len(), damaged.len(), "seed {seed:#x}: {damaged:?}");
+                assert_eq!(
+                    decode(&again).expect("an encoded frame decodes"),
+                    frame,
+                    "seed {seed:#x}: {damaged:?}"
+                );
+                accepted += 1;
+            }
+            Err(err) => {
+                let _ = err.kind();
+                refused += 1;
+            }
+        }
+    }
+    assert!(
+        refused > 10_000 && accepted > 100,
+        "the mutations exercise both paths ({refused} refused, {accepted} accepted)"
+    );
+}
