@@ -190,31 +190,15 @@ fn a_server_denies_with_a_reason_and_closes_with_one() {
     );
 }
 
-/// A small deterministic generator, so a failing mutation can be replayed from its seed.
-struct Xorshift(u64);
-
-impl Xorshift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound as u64) as usize
-    }
-}
-
 /// One damaged copy of `frame`: a flipped bit, a cut, an inserted byte or a repeated tail.
-fn mutate(frame: &[u8], rng: &mut Xorshift) -> Vec<u8> {
+fn mutate(frame: &[u8], rng: &mut fastrand::Rng) -> Vec<u8> {
     let mut bytes = frame.to_vec();
-    for _ in 0..=rng.below(3) {
-        let at = rng.below(bytes.len().max(1));
-        match rng.below(4) {
-            0 if !bytes.is_empty() => bytes[at] ^= 1 << rng.below(8),
+    for _ in 0..=rng.usize(..3) {
+        let at = rng.usize(..bytes.len().max(1));
+        match rng.u8(..4) {
+            0 if !bytes.is_empty() => bytes[at] ^= 1 << rng.u8(..8),
             1 => bytes.truncate(at),
-            2 => bytes.insert(at.min(bytes.len()), rng.next() as u8),
+            2 => bytes.insert(at.min(bytes.len()), rng.u8(..)),
             _ => {
                 let tail = bytes[at.min(bytes.len())..].to_vec();
                 bytes.extend_from_slice(&tail);
@@ -230,7 +214,7 @@ fn damaged_real_frames_are_refused_or_mean_exactly_what_they_encode() {
         .ok()
         .and_then(|seed| seed.parse().ok())
         .unwrap_or(0x5eed_0015_u64);
-    let mut rng = Xorshift(seed);
+    let mut rng = fastrand::Rng::with_seed(seed);
     let recorded = [
         PROVIDER_TOKEN,
         PROVIDER_STEP1,
@@ -251,7 +235,7 @@ fn damaged_real_frames_are_refused_or_mean_exactly_what_they_encode() {
     ];
     let (mut refused, mut accepted) = (0, 0);
     for _ in 0..20_000 {
-        let damaged = mutate(recorded[rng.below(recorded.len())], &mut rng);
+        let damaged = mutate(recorded[rng.usize(..recorded.len())], &mut rng);
         // A damaged frame either decodes to a message that encodes back to the same meaning and
         // size (nothing half-read or silently skipped), or is refused with an error kind.
         match decode(&damaged) {
