@@ -927,4 +927,4 @@ mod document_size;
 #[cfg(test)]
 mod hocuspocus_dialect;
 #[cfg(test)]
-mod hostile_frames;
+pub(crate) mod hostile_frames;

@@ -78,8 +78,8 @@ impl Writer {
     }
 }
 
-/// A hostile variation of `frame`.
-fn mutate(rng: &mut Rng, frame: &[u8], other: &[u8]) -> Vec<u8> {
+/// A hostile variation of `frame` (`other` is spliced in sometimes).
+pub(crate) fn mutate(rng: &mut Rng, frame: &[u8], other: &[u8]) -> Vec<u8> {
     let mut out = frame.to_vec();
     let rounds = 1 + rng.usize(..3);
     for _ in 0..rounds {

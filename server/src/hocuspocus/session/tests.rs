@@ -356,3 +356,65 @@ fn a_room_that_ends_a_document_for_good_closes_only_that_document() {
     let invalid = CloseReason::InvalidUpdate("bad".into());
     assert_eq!(session.closed_by_room(2, invalid.clone()), Err(invalid));
 }
+
+#[test]
+fn damaged_frames_close_the_socket_with_a_reason_and_only_valid_messages_reach_a_room() {
+    let seed = std::env::var("YCORD_TEST_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or(0x5eed_0015_u64);
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let writer = yrs::Doc::with_client_id(5);
+    let update = {
+        use yrs::{ReadTxn, Text, Transact};
+        let text = writer.get_or_insert_text("text");
+        text.insert(&mut writer.transact_mut(), 0, "hello");
+        writer
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default())
+    };
+    let awareness = decode_awareness_update(&[1, 7, 1, 2, b'{', b'}']).unwrap();
+    let honest = [
+        encode::token(NOTES, "notes:rw", Some("4.8.0")),
+        step1(NOTES),
+        encode::sync_update(NOTES, &update),
+        encode::sync_step2(NOTES, &update),
+        encode::awareness(NOTES, &awareness),
+        encode::query_awareness(NOTES),
+        encode::stateless(NOTES, "{\"at\":1}"),
+        encode::close(NOTES, None),
+        encode::ping(),
+    ];
+    let (mut closed, mut handled) = (0, 0);
+    for _ in 0..5_000 {
+        let mut session = session();
+        receive(&mut session, honest[0].clone());
+        let frame = &honest[rng.usize(..honest.len())];
+        let other = &honest[rng.usize(..honest.len())];
+        let damaged = crate::room::hostile_frames::mutate(&mut rng, frame, other);
+        match session.receive(damaged.clone().into(), &authorize) {
+            Ok(actions) => {
+                for action in actions {
+                    if let Action::Forward { frame, .. } = action {
+                        assert!(
+                            ycord_protocol::decode_frame(&frame).is_ok(),
+                            "seed {seed:#x}: {damaged:?} forwarded {frame:?}"
+                        );
+                    }
+                }
+                handled += 1;
+            }
+            Err(reason) => {
+                assert!(
+                    matches!(reason.code(), 1002 | 1003 | 1007 | 1008 | 1009),
+                    "seed {seed:#x}: {damaged:?} closed with {reason:?}"
+                );
+                closed += 1;
+            }
+        }
+    }
+    assert!(
+        closed > 1_000 && handled > 100,
+        "the damage exercises both paths ({closed} closed, {handled} handled)"
+    );
+}
