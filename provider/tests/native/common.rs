@@ -45,9 +45,18 @@ pub fn provider(url: &str, room: &str) -> WebsocketProvider {
 /// A counter bumped by every committed update of `doc`, local or remote.
 pub fn update_counter(doc: &Doc, key: &str) -> watch::Receiver<u64> {
     let (tx, rx) = watch::channel(0u64);
-    doc.observe_update_v1(key, move |_, _| tx.send_modify(|n| *n += 1))
-        .expect("document is not busy while the test sets up");
-    rx
+    let tx = std::sync::Arc::new(tx);
+    // A provider's task may hold a transaction of the document for a moment (applying a remote
+    // update), and yrs refuses to add an observer meanwhile: try again until it is free.
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let tx = std::sync::Arc::clone(&tx);
+        match doc.observe_update_v1(key, move |_, _| tx.send_modify(|n| *n += 1)) {
+            Ok(()) => return rx,
+            Err(_) if std::time::Instant::now() < deadline => std::thread::yield_now(),
+            Err(err) => panic!("the document stayed busy for {PATIENCE:?}: {err}"),
+        }
+    }
 }
 
 /// The three roots as canonical JSON (map keys sorted).
