@@ -48,6 +48,40 @@ pub struct Config {
     /// hour for anyone who asks: a development convenience for demos, never for a server
     /// others can reach. Needs [`AuthConfig::secret`].
     pub dev_token_endpoint: bool,
+    /// Join a cluster of nodes sharing the rooms; `None` serves alone. Needs a store the
+    /// nodes share ([`Storage::Postgres`]).
+    pub cluster: Option<ClusterConfig>,
+}
+
+/// How a node joins a cluster: several ycord processes behind a load balancer serving the
+/// same rooms, each update stored in the shared PostgreSQL database and carried to the
+/// other nodes on the room's Redis stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterConfig {
+    /// `redis://host:port[/db]` (a password in the URL is never logged).
+    pub redis_url: String,
+    /// Entries each room's stream keeps (`XADD … MAXLEN ~ n`: between n and n + 100).
+    /// Enough to bridge the time between a node storing an update and the others reading it;
+    /// a node that falls further behind reloads the room from the store.
+    pub stream_max_len: usize,
+    /// Each publish renews the stream's expiry to this, so an idle room's stream goes.
+    pub stream_ttl: Duration,
+    /// A node renews its heartbeat key every third of this; the others treat a node whose
+    /// key expired as dead and drop its clients' awareness states.
+    pub heartbeat_ttl: Duration,
+}
+
+impl ClusterConfig {
+    /// A cluster over the Redis at `redis_url` with the default retention (10,000 entries,
+    /// one hour) and heartbeat (3 s).
+    pub fn new(redis_url: impl Into<String>) -> Self {
+        ClusterConfig {
+            redis_url: redis_url.into(),
+            stream_max_len: 10_000,
+            stream_ttl: Duration::from_secs(60 * 60),
+            heartbeat_ttl: Duration::from_secs(3),
+        }
+    }
 }
 
 /// Who may read `/metrics`.
@@ -81,6 +115,7 @@ impl Default for Config {
             auth: None,
             metrics_access: MetricsAccess::default(),
             dev_token_endpoint: false,
+            cluster: None,
         }
     }
 }

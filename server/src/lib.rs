@@ -31,9 +31,6 @@
 mod api;
 pub mod auth;
 mod close;
-// Building blocks of the cluster mode, tested against a real Redis but not wired
-// into the server yet: outside tests nothing uses them.
-#[cfg_attr(not(test), allow(dead_code, unused_imports))]
 pub(crate) mod cluster;
 mod commit;
 mod config;
@@ -64,7 +61,7 @@ mod upgrade;
 mod writers;
 
 pub use close::CloseReason;
-pub use config::{Compaction, Config, Durability, MetricsAccess, Storage};
+pub use config::{ClusterConfig, Compaction, Config, Durability, MetricsAccess, Storage};
 pub use limits::Limits;
 pub use metrics::Metrics;
 pub use room_stats::RoomStats;

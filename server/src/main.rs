@@ -7,7 +7,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use ycord_server::auth::{Access, AuthConfig, Claims, PublicKey, Secret};
-use ycord_server::{Compaction, Config, Durability, Limits, MetricsAccess, Server, Storage};
+use ycord_server::{
+    ClusterConfig, Compaction, Config, Durability, Limits, MetricsAccess, Server, Storage,
+};
 
 /// A Yjs relay server, a drop-in for the Node y-websocket server.
 #[derive(Debug, Parser)]
@@ -43,6 +45,21 @@ struct Args {
     /// Keep documents in memory only: everything is lost when the server stops.
     #[arg(long)]
     ephemeral: bool,
+    /// Join a cluster: several ycord nodes serving the same rooms, sharing the PostgreSQL
+    /// database of --database-url and carrying updates between them on Redis streams
+    /// (`redis://host:port[/db]`).
+    #[arg(long, env = "YCORD_REDIS_URL", requires = "database_url")]
+    redis_url: Option<String>,
+    /// Entries each room's Redis stream keeps (trimmed with XADD MAXLEN ~).
+    #[arg(long, default_value_t = ClusterConfig::new("").stream_max_len)]
+    redis_stream_max_len: usize,
+    /// Seconds an idle room's Redis stream lives after its last entry.
+    #[arg(long, default_value_t = ClusterConfig::new("").stream_ttl.as_secs())]
+    redis_key_ttl: u64,
+    /// Seconds after which a node that stopped renewing its heartbeat counts as dead (its
+    /// clients' presence is removed on the other nodes).
+    #[arg(long, default_value_t = ClusterConfig::new("").heartbeat_ttl.as_secs())]
+    node_heartbeat_ttl: u64,
     /// `sync`: an update is echoed only once stored (nothing echoed is ever lost).
     /// `batched`: echoed at once, stored every --batch-interval-ms (a crash loses at most that).
     #[arg(long, value_enum, default_value_t = DurabilityArg::from(Config::default().durability))]
@@ -254,6 +271,12 @@ impl Args {
                 MetricsAccessArg::Open => MetricsAccess::Open,
             },
             dev_token_endpoint: self.dev_token_endpoint,
+            cluster: self.redis_url.as_ref().map(|url| ClusterConfig {
+                stream_max_len: self.redis_stream_max_len,
+                stream_ttl: Duration::from_secs(self.redis_key_ttl),
+                heartbeat_ttl: Duration::from_secs(self.node_heartbeat_ttl),
+                ..ClusterConfig::new(url.clone())
+            }),
             limits: Limits {
                 max_connections: self.max_connections,
                 max_connections_per_room: self.max_connections_per_room,
@@ -351,6 +374,7 @@ async fn main() -> anyhow::Result<()> {
     let server = Server::bind(config)
         .await
         .with_context(|| format!("while binding {}:{}", args.host, args.port))?;
+    println!("ycord node {}", server.node_id());
     // Scripts and tests read this line to learn the port when started with --port 0.
     println!("ycord listening on {}", server.ws_url());
     tracing::info!(addr = %server.local_addr(), storage = %storage, "listening");

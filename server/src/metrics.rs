@@ -16,6 +16,9 @@ type CloseLabels = [(&'static str, &'static str); 1];
 /// The label set of `ycord_refusals_total`: `endpoint` (`websocket` or `api`) and `reason`.
 type RefusalLabels = [(&'static str, &'static str); 2];
 
+/// The label set of the cluster's entry counters: `kind` is the entry's kind.
+type EntryLabels = [(&'static str, &'static str); 1];
+
 /// Process-wide counters, and the gauges (rooms, connections) the room registry reports.
 #[derive(Debug)]
 pub struct Metrics {
@@ -32,6 +35,12 @@ pub struct Metrics {
     reloads: Counter,
     closes: Family<CloseLabels, Counter>,
     refusals: Family<RefusalLabels, Counter>,
+    redis_up: Gauge,
+    entries_published: Family<EntryLabels, Counter>,
+    entries_received: Family<EntryLabels, Counter>,
+    entries_garbled: Counter,
+    entries_dropped: Counter,
+    resyncs: Family<EntryLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -50,6 +59,12 @@ impl Default for Metrics {
             reloads: Counter::default(),
             closes: Family::default(),
             refusals: Family::default(),
+            redis_up: Gauge::default(),
+            entries_published: Family::default(),
+            entries_received: Family::default(),
+            entries_garbled: Counter::default(),
+            entries_dropped: Counter::default(),
+            resyncs: Family::default(),
         };
         let mut registry = Registry::default();
         // Counters are registered without `_total`: the encoder appends it to each sample.
@@ -125,11 +140,46 @@ impl Default for Metrics {
                     .get_or_create(&[("endpoint", endpoint), ("reason", reason)]);
             }
         }
+        register_cluster(&mut registry, &metrics);
         Metrics {
             registry,
             ..metrics
         }
     }
+}
+
+/// The cluster's metrics (zero on a server that is not part of one).
+fn register_cluster(registry: &mut Registry, metrics: &Metrics) {
+    registry.register(
+        "ycord_cluster_redis_up",
+        "1 while the last request to Redis succeeded (cluster mode), 0 otherwise",
+        metrics.redis_up.clone(),
+    );
+    registry.register(
+        "ycord_cluster_entries_published",
+        "Stream entries this node published, by kind",
+        metrics.entries_published.clone(),
+    );
+    registry.register(
+        "ycord_cluster_entries_received",
+        "Other nodes' stream entries this node read, by kind",
+        metrics.entries_received.clone(),
+    );
+    registry.register(
+        "ycord_cluster_entries_garbled",
+        "Stream entries skipped because they did not decode",
+        metrics.entries_garbled.clone(),
+    );
+    registry.register(
+        "ycord_cluster_entries_dropped",
+        "Entries dropped unpublished because Redis was away longer than the queue lasts",
+        metrics.entries_dropped.clone(),
+    );
+    registry.register(
+        "ycord_cluster_resyncs",
+        "Rooms reloaded from the store because stream entries may have been missed, by reason",
+        metrics.resyncs.clone(),
+    );
 }
 
 impl Metrics {
@@ -183,6 +233,34 @@ impl Metrics {
         self.refusals
             .get_or_create(&[("endpoint", endpoint), ("reason", reason)])
             .get()
+    }
+
+    pub(crate) fn set_redis_up(&self, is_up: bool) {
+        self.redis_up.set(i64::from(is_up));
+    }
+
+    pub(crate) fn record_cluster_published(&self, kind: crate::cluster::EntryKind) {
+        self.entries_published
+            .get_or_create(&[("kind", kind.as_str())])
+            .inc();
+    }
+
+    pub(crate) fn record_cluster_received(&self, kind: crate::cluster::EntryKind) {
+        self.entries_received
+            .get_or_create(&[("kind", kind.as_str())])
+            .inc();
+    }
+
+    pub(crate) fn record_cluster_garbled(&self) {
+        self.entries_garbled.inc();
+    }
+
+    pub(crate) fn record_cluster_dropped(&self, entries: u64) {
+        self.entries_dropped.inc_by(entries);
+    }
+
+    pub(crate) fn record_resync(&self, reason: &'static str) {
+        self.resyncs.get_or_create(&[("reason", reason)]).inc();
     }
 
     /// Room logs compacted so far.

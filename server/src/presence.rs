@@ -19,6 +19,13 @@
 //! - a connection's first message re-announcing its own id takes that id over, so a client
 //!   back on a new socket is relayed at once and an old half-dead socket dying later does not
 //!   remove it.
+//!
+//! In a cluster, the states another node's clients announced arrive relayed by that node and
+//! are owned here by its stand-in ([`crate::conn_id::is_node_owner`]). Each node numbers its
+//! own wire clocks, so clocks of different nodes are never compared: a node's entries are
+//! judged by that node's clock, a connection here always speaks for itself (another node's
+//! entries never change or remove a state a connection of this node owns), and a client that
+//! moved between nodes is taken over by the node it announced itself on last.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,7 +35,7 @@ use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::{AwarenessUpdate, Clock, Timestamp};
 use yrs::ClientID;
 
-use crate::conn_id::ConnId;
+use crate::conn_id::{is_node_owner, ConnId};
 
 /// What to send to the room after an awareness update was applied.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +89,16 @@ enum Sender {
     Other,
 }
 
+/// Where an update came from.
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    /// A connection of this node; `announces_itself` when it is the connection's first
+    /// awareness message and holds one state.
+    Connection { announces_itself: bool },
+    /// Another node, relaying its clients' states.
+    Node,
+}
+
 /// Awareness states of one room with per-connection ownership and server-owned clocks.
 pub struct Presence {
     peers: HashMap<ClientID, Peer>,
@@ -102,12 +119,27 @@ impl Presence {
     /// Applies an update received on `conn`. `is_first` tells whether it is the first awareness
     /// message of that connection, which is where a client announces itself.
     pub fn apply(&mut self, conn: ConnId, update: AwarenessUpdate, is_first: bool) -> Relay {
-        let announces_itself = is_first && update.clients.len() == 1;
+        let origin = Origin::Connection {
+            announces_itself: is_first && update.clients.len() == 1,
+        };
+        self.apply_from(conn, update, origin)
+    }
+
+    /// Applies an update another node relayed for its clients; `owner` is that node's stand-in
+    /// here. States a connection of this node owns are left alone; a state owned by yet another
+    /// node moves to `owner` (its client announced itself there later), and only the owner's
+    /// removal removes it.
+    pub fn apply_from_node(&mut self, owner: ConnId, update: AwarenessUpdate) -> Relay {
+        debug_assert!(is_node_owner(owner));
+        self.apply_from(owner, update, Origin::Node)
+    }
+
+    fn apply_from(&mut self, conn: ConnId, update: AwarenessUpdate, origin: Origin) -> Relay {
         let now = self.clock.now();
         let mut relayed = HashMap::with_capacity(update.clients.len());
         let mut unchanged = true;
         for (id, entry) in update.clients {
-            match self.accept(conn, id, &entry, announces_itself, now) {
+            match self.accept(conn, id, &entry, origin, now) {
                 Some(clock) => {
                     unchanged &= clock == entry.clock;
                     relayed.insert(
@@ -136,7 +168,7 @@ impl Presence {
         conn: ConnId,
         id: ClientID,
         entry: &AwarenessUpdateEntry,
-        announces_itself: bool,
+        origin: Origin,
         now: Timestamp,
     ) -> Option<u32> {
         let removal = entry.json.as_ref() == "null";
@@ -155,13 +187,24 @@ impl Presence {
             );
             return (!removal).then_some(entry.clock);
         };
-        let sender = if peer.owner == Some(conn) {
-            Sender::Owner
-        } else if announces_itself && !removal && entry.clock >= peer.own {
-            // The owner's clock only grows, so an older clock is someone relaying a past state.
-            Sender::Returning
-        } else {
-            Sender::Other
+        let owned_by_node = peer.owner.is_some_and(is_node_owner);
+        let sender = match origin {
+            _ if peer.owner == Some(conn) => Sender::Owner,
+            // Another node's clocks are not comparable with this node's: it takes an id over
+            // unless a connection here owns it, and never removes what it does not own.
+            Origin::Node if removal || peer.owner.is_some_and(|owner| !is_node_owner(owner)) => {
+                return None
+            }
+            Origin::Node => Sender::Returning,
+            // The owner's clock only grows, so an older clock is someone relaying a past
+            // state; a client back from another node is numbered by that node, so it is
+            // believed.
+            Origin::Connection { announces_itself }
+                if announces_itself && !removal && (entry.clock >= peer.own || owned_by_node) =>
+            {
+                Sender::Returning
+            }
+            Origin::Connection { .. } => Sender::Other,
         };
         let is_newer = match sender {
             Sender::Owner => entry.clock > peer.own,

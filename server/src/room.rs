@@ -928,3 +928,4 @@ mod document_size;
 mod hocuspocus_dialect;
 #[cfg(test)]
 pub(crate) mod hostile_frames;
+mod remote;

@@ -7,6 +7,7 @@ use tokio::sync::{mpsc, oneshot};
 use ycord_persistence::StoreError;
 
 use crate::close::CloseReason;
+use crate::cluster::NodeId;
 use crate::conn_id::ConnId;
 use crate::room::Dialect;
 
@@ -37,6 +38,22 @@ pub(crate) enum RoomCommand {
     Delete {
         reply: oneshot::Sender<Result<(), Arc<StoreError>>>,
     },
+    /// What another node of the cluster published for this room.
+    Remote(Remote),
+}
+
+/// What another node of the cluster tells a room.
+pub(crate) enum Remote {
+    /// An update that node stored.
+    Update(Bytes),
+    /// An awareness frame of that node's clients.
+    Awareness { node: NodeId, frame: Bytes },
+    /// The room was deleted there: close this node's connections too.
+    Deleted,
+    /// Entries may have been missed (the label says why): reload from the store and merge.
+    Reload(&'static str),
+    /// A node stopped beating: its clients' awareness states go.
+    NodeGone(NodeId),
 }
 
 /// Why an update posted through the HTTP API was not applied.

@@ -9,6 +9,7 @@
 //! [`PendingAppends`] and the background compaction is [`Compactor`]. This file runs the
 //! commands and moves the pieces' answers between the room, the store and the sockets.
 
+mod cluster_room;
 mod compactor;
 mod echo_gate;
 mod peers;
@@ -18,6 +19,7 @@ mod stored_log;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use ycord_persistence::{DocStore, StoreError};
@@ -26,6 +28,7 @@ use yrs::sync::Clock;
 use yrs::{ReadTxn, StateVector, Transact};
 
 use crate::close::CloseReason;
+use crate::cluster::ClusterNode;
 use crate::commit::{AppendResult, Committer};
 use crate::config::{Compaction, Durability};
 use crate::conn_id::ConnId;
@@ -33,8 +36,9 @@ use crate::json;
 use crate::load::{contained, load_document};
 use crate::metrics::Metrics;
 use crate::room::{Effect, Room};
-use crate::room_command::{ApplyError, RoomCommand};
+use crate::room_command::{ApplyError, Remote, RoomCommand};
 use crate::rooms::Rooms;
+use cluster_room::ClusterRoom;
 use compactor::{CompactionResult, Compactor};
 use echo_gate::{EchoGate, Held};
 use peers::Peers;
@@ -52,6 +56,8 @@ pub(crate) struct RoomContext {
     /// [`crate::Limits::max_document_size`].
     pub(crate) max_document_size: usize,
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// This node, when it is part of a cluster.
+    pub(crate) cluster: Option<Arc<ClusterNode>>,
 }
 
 /// How often stale awareness states are looked for.
@@ -77,6 +83,11 @@ struct RoomTask {
     compactor: Compactor,
     /// yrs panicked on the document: it is rebuilt from the store before the next command.
     needs_reload: bool,
+    /// The room's part in a cluster.
+    cluster: Option<ClusterRoom>,
+    /// Stream entries may have been missed and merging the stored document failed: it is
+    /// tried again at the next expiry check.
+    needs_merge: bool,
 }
 
 /// Loads the room, then runs it until it has been idle for the grace period (or the server
@@ -88,6 +99,14 @@ pub(crate) async fn run(
     mut inbox: mpsc::Receiver<RoomCommand>,
     ctx: Arc<RoomContext>,
 ) {
+    let mut cluster = ctx
+        .cluster
+        .as_ref()
+        .map(|node| ClusterRoom::new(Arc::clone(node), Arc::clone(&name), generation));
+    let retained = match &cluster {
+        Some(cluster) => Some(cluster.read().await),
+        None => None,
+    };
     let loaded = match load_document(&*ctx.store, &ctx.metrics, &name).await {
         Ok(loaded) => loaded,
         Err(err) => {
@@ -98,7 +117,10 @@ pub(crate) async fn run(
     };
     let log = StoredLog::from(&loaded);
     let gate = EchoGate::new(ctx.durability);
-    let room = Room::new(loaded.doc, SystemClock).with_max_document_size(ctx.max_document_size);
+    let mut room = Room::new(loaded.doc, SystemClock).with_max_document_size(ctx.max_document_size);
+    if let (Some(cluster), Some(retained)) = (&mut cluster, retained) {
+        cluster.catch_up(&mut room, retained).await;
+    }
     let mut task = RoomTask {
         name,
         generation,
@@ -111,6 +133,8 @@ pub(crate) async fn run(
         log,
         compactor: Compactor::default(),
         needs_reload: false,
+        cluster,
+        needs_merge: false,
     };
     // A log left long by a crash (or by a server that never compacted) is compacted now.
     task.maybe_compact();
@@ -212,6 +236,9 @@ impl RoomTask {
                 _ = expiry_check.tick() => {
                     let effects = self.room.tick(SystemClock.now());
                     self.dispatch(effects);
+                    if self.needs_merge {
+                        self.merge_stored().await;
+                    }
                 }
                 _ = shutdown.changed(), if !is_shutting_down => is_shutting_down = true,
                 () = sleep_until(idle_since.map(|since| since + grace)) => {
@@ -252,14 +279,17 @@ impl RoomTask {
             RoomCommand::Frame { conn, frame } => {
                 if self.room.is_connected(conn) {
                     let effects = self.room.receive(conn, frame);
+                    self.publish_awareness(&effects);
                     self.submit(effects).await;
                 }
             }
             RoomCommand::Leave { conn } => {
                 self.peers.remove(conn);
                 let effects = self.room.leave(conn);
+                self.publish_awareness(&effects);
                 self.submit(effects).await;
             }
+            RoomCommand::Remote(remote) => return self.remote(remote).await,
             // Reads wait for pending appends too: they show only what is stored.
             RoomCommand::Encode { reply } => self.wait(Waiter::Encode(reply)),
             RoomCommand::ToJson { reply } => self.wait(Waiter::ToJson(reply)),
@@ -293,6 +323,9 @@ impl RoomTask {
                     let _ = reply.send(Err(Arc::new(err)));
                     return None;
                 }
+                if let Some(cluster) = &self.cluster {
+                    cluster.publish_deleted();
+                }
                 let effects = self.room.close_all(&CloseReason::RoomDeleted);
                 self.dispatch(effects);
                 let _ = reply.send(Ok(()));
@@ -308,13 +341,12 @@ impl RoomTask {
         let submitted = self.gate.submit(effects);
         for update in submitted.appends {
             self.ctx.metrics.record_update();
-            let size = update.len() as u64;
             let ack = self
                 .ctx
                 .committer
-                .append(Arc::clone(&self.name), update)
+                .append(Arc::clone(&self.name), update.clone())
                 .await;
-            self.appends.push(ack, size);
+            self.appends.push(ack, update);
         }
         self.needs_reload |= submitted.needs_reload;
         self.dispatch(submitted.ready);
@@ -386,10 +418,14 @@ impl RoomTask {
     }
 
     /// Handles the oldest append's outcome; `Some` means the room has ended.
-    fn confirm(&mut self, (result, size): (AppendResult, u64)) -> Option<CloseReason> {
+    fn confirm(&mut self, (result, update): (AppendResult, Bytes)) -> Option<CloseReason> {
         match result {
             Ok(seq) => {
-                self.log.record_append(seq, size);
+                self.log.record_append(seq, update.len() as u64);
+                // Stored, so the other nodes may have it: nothing they relay can be lost.
+                if let Some(cluster) = &self.cluster {
+                    cluster.publish_update(update);
+                }
                 for item in self.gate.confirm() {
                     self.release(item);
                 }
@@ -422,20 +458,26 @@ impl RoomTask {
         if self.compactor.is_running() {
             return;
         }
-        if let Some(replaced) = self.log.due_compaction(&self.ctx.compaction) {
-            self.compactor.start(
-                self.room.doc().clone(),
-                Arc::clone(&self.ctx.store),
-                Arc::clone(&self.name),
-                replaced,
-            );
+        let Some(replaced) = self.log.due_compaction(&self.ctx.compaction) else {
+            return;
+        };
+        let (store, name) = (Arc::clone(&self.ctx.store), Arc::clone(&self.name));
+        if self.cluster.is_some() {
+            // Other nodes append to the room too: only the stored rows say what to replace.
+            self.compactor.start_stored(store, name, replaced);
+        } else {
+            self.compactor
+                .start(self.room.doc().clone(), store, name, replaced);
         }
     }
 
     fn compacted(&mut self, result: CompactionResult) {
         match result {
             Ok((replaced, snapshot_bytes)) => {
-                self.ctx.metrics.record_compaction();
+                // Zero bytes: another node compacted, or there was nothing to merge.
+                if snapshot_bytes > 0 {
+                    self.ctx.metrics.record_compaction();
+                }
                 self.log.record_compaction(replaced, snapshot_bytes);
                 tracing::debug!(room = %self.name, updates = self.log.updates(), bytes = self.log.bytes(), "room compacted");
             }
@@ -465,11 +507,88 @@ impl RoomTask {
             for conn in slow {
                 if self.peers.contains(conn) {
                     self.close(conn, CloseReason::SlowConsumer);
-                    effects.extend(self.room.leave(conn));
+                    let left = self.room.leave(conn);
+                    self.publish_awareness(&left);
+                    effects.extend(left);
                 }
             }
         }
         self.ctx.metrics.record_frames_sent(sent);
+    }
+
+    /// Publishes the awareness changes of this node's connections among `effects`.
+    fn publish_awareness(&self, effects: &[Effect]) {
+        if let Some(cluster) = &self.cluster {
+            cluster.publish_awareness(effects);
+        }
+    }
+
+    /// Handles what another node published; `Some` means the room has ended.
+    async fn remote(&mut self, remote: Remote) -> Option<CloseReason> {
+        match remote {
+            Remote::Update(update) => match self.room.apply_remote(update) {
+                Ok(effects) => self.submit(effects).await,
+                Err(rejected) => {
+                    tracing::warn!(room = %self.name, reason = %rejected.reason.text(), "refused an update from another node");
+                    self.submit(rejected.partial).await;
+                }
+            },
+            Remote::Awareness { node, frame } => {
+                match self.room.apply_remote_awareness(node.owner(), &frame) {
+                    Ok(effects) => self.submit(effects).await,
+                    Err(reason) => {
+                        tracing::warn!(room = %self.name, node = %node, reason, "refused awareness from another node");
+                    }
+                }
+            }
+            Remote::NodeGone(node) => {
+                let effects = self.room.release_node(node.owner());
+                self.submit(effects).await;
+            }
+            Remote::Reload(reason) => {
+                self.ctx.metrics.record_resync(reason);
+                self.merge_stored().await;
+            }
+            Remote::Deleted => {
+                let effects = self.room.close_all(&CloseReason::RoomDeleted);
+                self.dispatch(effects);
+                return Some(CloseReason::RoomDeleted);
+            }
+        }
+        None
+    }
+
+    /// Merges the stored document into the room's: entries of other nodes may have been
+    /// missed, and the store has every update any node acknowledged.
+    async fn merge_stored(&mut self) {
+        self.needs_merge = false;
+        let loaded = match load_document(&*self.ctx.store, &self.ctx.metrics, &self.name).await {
+            Ok(loaded) => loaded,
+            Err(err) => {
+                tracing::warn!(room = %self.name, error = %err, "merging the stored room failed: trying again shortly");
+                self.needs_merge = true;
+                return;
+            }
+        };
+        let doc = loaded.doc.clone();
+        let state = contained(|| {
+            Ok(doc
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default()))
+        });
+        match state {
+            Ok(state) => match self.room.apply_remote(Bytes::from(state)) {
+                Ok(effects) => self.submit(effects).await,
+                Err(rejected) => {
+                    tracing::error!(room = %self.name, reason = %rejected.reason.text(), "the stored room could not be merged");
+                    self.submit(rejected.partial).await;
+                }
+            },
+            Err(err) => {
+                tracing::error!(room = %self.name, error = %err, "the stored room could not be encoded");
+            }
+        }
+        self.log = StoredLog::from(&loaded);
     }
 
     fn close(&mut self, conn: ConnId, reason: CloseReason) {

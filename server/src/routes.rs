@@ -47,6 +47,8 @@ pub(crate) struct RouteContext {
     pub(crate) origins: AllowedOrigins,
     /// Whose `X-Forwarded-For` names the client.
     pub(crate) proxies: TrustedProxies,
+    /// What `/health` reports on.
+    pub(crate) health: health::HealthSource,
 }
 
 /// Every route, in the order they are tried.
@@ -66,6 +68,7 @@ pub(crate) fn all(
         connections,
         origins,
         proxies,
+        health: health_source,
     } = context;
     let ws_proxies = proxies.clone();
     let stateless = Arc::new(hocuspocus::StatelessHub::default());
@@ -154,10 +157,9 @@ pub(crate) fn all(
         },
     );
 
-    let health_rooms = Arc::clone(&rooms);
     let health = warp::path!("health")
         .and(warp::get())
-        .map(move || health::report(&health_rooms).into_response());
+        .map(move || health::report(&health_source).into_response());
 
     let metrics_gate = gate.clone();
     let metrics_route = warp::path!("metrics")

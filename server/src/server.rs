@@ -11,10 +11,12 @@ use ycord_persistence::DocStore;
 
 use crate::api::Api;
 use crate::auth::Secret;
+use crate::cluster::{ClusterNode, ClusterSettings, NodeId, Retention};
 use crate::commit::Committer;
-use crate::config::Config;
+use crate::config::{ClusterConfig, Config};
 use crate::connection::ConnectionLimits;
 use crate::gate::Gate;
+use crate::health::HealthSource;
 use crate::http_serve::{self, HttpLimits};
 use crate::limits::{AllowedOrigins, ConnectionCounter, ConnectionRate, TrustedProxies};
 use crate::metrics::Metrics;
@@ -29,6 +31,7 @@ use crate::storage;
 /// accepting and closes the sockets too, but does not wait for the store.
 pub struct Server {
     addr: SocketAddr,
+    node: NodeId,
     rooms: Arc<Rooms>,
     context: Arc<RoomContext>,
     shutdown: watch::Sender<bool>,
@@ -47,6 +50,36 @@ pub enum StartError {
     /// The settings contradict each other.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The cluster settings cannot be used (a Redis URL the client does not accept).
+    #[error("cannot join the cluster: {0}")]
+    Cluster(String),
+}
+
+/// A cluster needs a store every node reaches.
+fn check_cluster_store(config: &Config) -> Result<(), StartError> {
+    #[cfg(feature = "postgres")]
+    let is_shared = matches!(config.storage, crate::config::Storage::Postgres(_));
+    #[cfg(not(feature = "postgres"))]
+    let is_shared = false;
+    if config.cluster.is_some() && !is_shared {
+        return Err(StartError::Config(
+            "a cluster's nodes share one PostgreSQL database: pass --database-url postgres://… \
+             with --redis-url"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+fn cluster_settings(cluster: &ClusterConfig) -> ClusterSettings {
+    ClusterSettings {
+        redis_url: cluster.redis_url.clone(),
+        retention: Retention {
+            max_len: cluster.stream_max_len.max(1),
+            key_ttl: cluster.stream_ttl.max(Duration::from_secs(1)),
+        },
+        heartbeat_ttl: cluster.heartbeat_ttl.max(Duration::from_millis(300)),
+    }
 }
 
 /// The secret of the development token endpoint, when it is switched on.
@@ -69,6 +102,7 @@ impl Server {
     /// When the store cannot be opened, the address cannot be bound, or the settings
     /// contradict each other.
     pub async fn bind(config: Config) -> Result<Server, StartError> {
+        check_cluster_store(&config)?;
         let store = storage::open(&config.storage).await?;
         Self::bind_with_store(config, store).await
     }
@@ -86,6 +120,16 @@ impl Server {
         let addr = listener.local_addr()?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let metrics = Arc::new(Metrics::default());
+        let cluster = match &config.cluster {
+            Some(cluster) => Some(
+                ClusterNode::new(&cluster_settings(cluster), Arc::clone(&metrics))
+                    .map_err(|err| StartError::Cluster(err.to_string()))?,
+            ),
+            None => None,
+        };
+        let node = cluster
+            .as_ref()
+            .map_or_else(NodeId::generate, |cluster| cluster.id());
         let context = Arc::new(RoomContext {
             store: Arc::clone(&store),
             committer: Committer::start(
@@ -99,12 +143,16 @@ impl Server {
             grace: config.room_grace,
             max_document_size: config.limits.max_document_size,
             shutdown: shutdown_rx.clone(),
+            cluster: cluster.clone(),
         });
         let room_context = Arc::clone(&context);
         let rooms = Rooms::new(Box::new(move |rooms, name, generation, inbox| {
             let context = Arc::clone(&room_context);
             tokio::spawn(room_task::run(rooms, name, generation, inbox, context));
         }));
+        if let Some(cluster) = &cluster {
+            cluster.start(&rooms);
+        }
         let limits = ConnectionLimits {
             max_message_size: config.max_message_size,
             send_queue: config.send_queue,
@@ -136,6 +184,11 @@ impl Server {
             origins,
             proxies: TrustedProxies::new(&config.limits.trusted_proxies),
             static_dir: config.static_dir.clone(),
+            health: HealthSource {
+                rooms: Arc::clone(&rooms),
+                node,
+                cluster,
+            },
         });
 
         let http_limits = HttpLimits {
@@ -150,6 +203,7 @@ impl Server {
         ));
         Ok(Server {
             addr,
+            node,
             rooms,
             context,
             shutdown,
@@ -160,6 +214,11 @@ impl Server {
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// This process's node id (32 hex digits), generated at start; `/health` shows it too.
+    pub fn node_id(&self) -> String {
+        self.node.to_string()
     }
 
     /// `ws://host:port`, to which clients append `/<room>`.

@@ -2,8 +2,8 @@
 //! as a frame from a socket (anything with access to Redis can XADD to a room's stream).
 //!
 //! An entry has exactly three fields: `node` (the publisher's [`NodeId`]), `kind` (`update`,
-//! `awareness` or `room-deleted`) and `payload` (the update or awareness bytes as the room
-//! relays them to its clients; empty for `room-deleted`). The payload is decoded by the room
+//! `awareness`, `room-deleted` or `reload`) and `payload` (the update or awareness bytes as
+//! the room relays them to its clients; empty for `room-deleted` and `reload`). The payload is decoded by the room
 //! like any client's message, not here.
 
 use super::node_id::{BadNodeId, NodeId};
@@ -22,14 +22,18 @@ pub(crate) enum EntryKind {
     Awareness,
     /// The room was deleted through the HTTP API: close its sockets everywhere.
     RoomDeleted,
+    /// The publishing node stored updates of the room it could not publish (Redis was
+    /// unreachable for longer than its queue lasts): reload the room from the store.
+    Reload,
 }
 
 impl EntryKind {
     /// Every kind, for tests and parsing.
-    pub(crate) const ALL: [EntryKind; 3] = [
+    pub(crate) const ALL: [EntryKind; 4] = [
         EntryKind::Update,
         EntryKind::Awareness,
         EntryKind::RoomDeleted,
+        EntryKind::Reload,
     ];
 
     /// The value of the `kind` field.
@@ -38,7 +42,13 @@ impl EntryKind {
             EntryKind::Update => "update",
             EntryKind::Awareness => "awareness",
             EntryKind::RoomDeleted => "room-deleted",
+            EntryKind::Reload => "reload",
         }
+    }
+
+    /// Kinds that carry no payload.
+    pub(crate) fn is_signal(self) -> bool {
+        matches!(self, EntryKind::RoomDeleted | EntryKind::Reload)
     }
 
     fn parse(value: &[u8]) -> Option<EntryKind> {
@@ -55,7 +65,8 @@ pub(crate) struct StreamEntry {
     pub(crate) node: NodeId,
     /// What the payload is.
     pub(crate) kind: EntryKind,
-    /// The bytes the room relays (empty for [`EntryKind::RoomDeleted`]).
+    /// The bytes the room relays (empty for [`EntryKind::RoomDeleted`] and
+    /// [`EntryKind::Reload`]).
     pub(crate) payload: Vec<u8>,
 }
 
@@ -75,11 +86,16 @@ pub(crate) enum EntryError {
     #[error("field node: {0}")]
     BadNode(#[from] BadNodeId),
     /// `kind` is not one of the known kinds.
-    #[error("field kind: {0:?} is not update, awareness or room-deleted")]
+    #[error("field kind: {0:?} is not update, awareness, room-deleted or reload")]
     UnknownKind(String),
-    /// A `room-deleted` entry with a payload.
-    #[error("a room-deleted entry has an empty payload, this one has {0} bytes")]
-    PayloadOnRoomDeleted(usize),
+    /// A `room-deleted` or `reload` entry with a payload.
+    #[error("a {kind} entry has an empty payload, this one has {len} bytes")]
+    PayloadOnSignal {
+        /// The entry's kind.
+        kind: &'static str,
+        /// The payload's length.
+        len: usize,
+    },
 }
 
 impl StreamEntry {
@@ -96,7 +112,7 @@ impl StreamEntry {
     ///
     /// # Errors
     /// Anything but exactly the three fields with valid values: unknown or repeated fields,
-    /// a bad node id, an unknown kind, a payload on `room-deleted`.
+    /// a bad node id, an unknown kind, a payload on `room-deleted` or `reload`.
     pub(crate) fn decode<'a>(
         fields: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
     ) -> Result<StreamEntry, EntryError> {
@@ -125,8 +141,11 @@ impl StreamEntry {
         let kind = EntryKind::parse(kind).ok_or_else(|| {
             EntryError::UnknownKind(String::from_utf8_lossy(&kind[..kind.len().min(64)]).into())
         })?;
-        if kind == EntryKind::RoomDeleted && !payload.is_empty() {
-            return Err(EntryError::PayloadOnRoomDeleted(payload.len()));
+        if kind.is_signal() && !payload.is_empty() {
+            return Err(EntryError::PayloadOnSignal {
+                kind: kind.as_str(),
+                len: payload.len(),
+            });
         }
         Ok(StreamEntry {
             node,
@@ -158,7 +177,7 @@ mod tests {
             let entry = StreamEntry {
                 node: NodeId::generate(),
                 kind,
-                payload: if kind == EntryKind::RoomDeleted {
+                payload: if kind.is_signal() {
                     Vec::new()
                 } else {
                     vec![0, 2, 255, 0]
@@ -191,7 +210,7 @@ mod tests {
         let node = NodeId::generate().to_string();
         let node = node.as_bytes();
         type Case<'a> = (&'a [(&'a str, &'a [u8])], EntryError);
-        let cases: [Case; 7] = [
+        let cases: [Case; 8] = [
             (
                 &[("node", node), ("kind", b"update")],
                 EntryError::MissingField("payload"),
@@ -228,7 +247,17 @@ mod tests {
             ),
             (
                 &[("node", node), ("kind", b"room-deleted"), ("payload", b"x")],
-                EntryError::PayloadOnRoomDeleted(1),
+                EntryError::PayloadOnSignal {
+                    kind: "room-deleted",
+                    len: 1,
+                },
+            ),
+            (
+                &[("node", node), ("kind", b"reload"), ("payload", b"ab")],
+                EntryError::PayloadOnSignal {
+                    kind: "reload",
+                    len: 2,
+                },
             ),
         ];
         for (pairs, expected) in cases {

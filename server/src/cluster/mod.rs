@@ -1,7 +1,11 @@
-//! Building blocks of the cluster mode: several ycord nodes serving the same
-//! rooms, with Redis streams carrying updates, awareness and room deletions between them.
-//! Not wired into the server yet, and no command-line flag exposes it.
+//! Cluster mode: several ycord nodes serving the same rooms, PostgreSQL holding every
+//! update and Redis streams carrying updates, awareness and room deletions between them.
 //!
+//! - [`ClusterNode`]: this process as a node (its [`NodeId`], whether Redis answers) and its
+//!   three background tasks: the publisher (entries in order, batched, queued within bounds
+//!   while Redis is away), the follower (one blocking `XREAD` over the streams of the rooms
+//!   loaded here, each entry handed to its room) and liveness (this node's heartbeat key,
+//!   and the removal of dead nodes' clients' awareness states).
 //! - [`keys`]: one stream per room (`ycord:room:<escaped path>`), one heartbeat key per node.
 //! - [`StreamEntry`]: what an entry carries (node id, [`EntryKind`], payload), strictly
 //!   decoded: an entry in Redis is as untrusted as a frame from a socket.
@@ -19,26 +23,39 @@
 
 mod entry;
 pub(crate) mod error;
+mod follower;
 mod heartbeat;
 pub(crate) mod keys;
 mod link;
+mod liveness;
+mod node;
 mod node_id;
 pub(crate) mod position;
 mod publish;
+mod publish_queue;
+mod publisher;
 mod reader;
 mod reply;
 pub(crate) mod retained;
 mod stream_id;
 
-pub(crate) use entry::{EntryError, EntryKind, StreamEntry};
-pub(crate) use heartbeat::{beat, is_alive};
-pub(crate) use link::{RedisLink, REQUEST_TIMEOUT};
+pub(crate) use entry::{EntryKind, StreamEntry};
+pub(crate) use node::{ClusterNode, ClusterSettings};
 pub(crate) use node_id::NodeId;
-pub(crate) use position::LostReason;
-pub(crate) use publish::{publish, Retention};
-pub(crate) use reader::{ReaderEvent, ReaderOptions, StreamReader};
-pub(crate) use retained::read_retained;
+pub(crate) use publish::Retention;
 pub(crate) use stream_id::StreamId;
+
+// The tests against a real Redis drive the pieces directly.
+#[cfg(test)]
+pub(crate) use {
+    entry::EntryError,
+    heartbeat::{beat, is_alive},
+    link::{RedisLink, REQUEST_TIMEOUT},
+    position::LostReason,
+    publish::publish,
+    reader::{ReaderEvent, ReaderOptions, StreamReader},
+    retained::read_retained,
+};
 
 #[cfg(test)]
 mod tests;

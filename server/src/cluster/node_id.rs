@@ -14,6 +14,13 @@ impl NodeId {
     pub(crate) fn generate() -> Self {
         NodeId(rand::random())
     }
+
+    /// The stand-in for this node inside a room: the owner of its clients' awareness states,
+    /// above every connection id (see [`crate::conn_id::NODE_OWNER_BASE`]).
+    pub(crate) fn owner(self) -> crate::conn_id::ConnId {
+        let low_bits = u64::try_from(self.0 & u128::from(u64::MAX)).unwrap_or_default();
+        crate::conn_id::NODE_OWNER_BASE | low_bits
+    }
 }
 
 impl fmt::Display for NodeId {

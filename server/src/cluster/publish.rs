@@ -37,16 +37,49 @@ impl Default for Retention {
 ///
 /// # Errors
 /// Redis unreachable or failing; the entry may or may not have been added.
+#[cfg(test)]
 pub(crate) async fn publish(
     link: &mut RedisLink,
     room: &str,
     entry: &StreamEntry,
     retention: Retention,
 ) -> Result<StreamId, ClusterError> {
-    let key = room_stream_key(room);
     let mut pipeline = redis::pipe();
+    pipeline.atomic();
+    add_entry(&mut pipeline, room, entry, retention);
+    let (id,): (String,) = link.query_pipeline(&pipeline).await?;
+    parse_id(&id)
+}
+
+/// Appends several entries, in order, in one round trip (one pipeline, not a transaction: an
+/// entry and its key's expiry are still sent together). Returns their ids.
+///
+/// # Errors
+/// Redis unreachable or failing; any prefix of the entries may have been added.
+pub(crate) async fn publish_batch(
+    link: &mut RedisLink,
+    entries: &[(&str, &StreamEntry)],
+    retention: Retention,
+) -> Result<Vec<StreamId>, ClusterError> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pipeline = redis::pipe();
+    for (room, entry) in entries {
+        add_entry(&mut pipeline, room, entry, retention);
+    }
+    let ids: Vec<String> = link.query_pipeline(&pipeline).await?;
+    ids.iter().map(|id| parse_id(id)).collect()
+}
+
+fn add_entry(
+    pipeline: &mut redis::Pipeline,
+    room: &str,
+    entry: &StreamEntry,
+    retention: Retention,
+) {
+    let key = room_stream_key(room);
     let xadd = pipeline
-        .atomic()
         .cmd("XADD")
         .arg(&key)
         .arg("MAXLEN")
@@ -58,7 +91,9 @@ pub(crate) async fn publish(
     }
     let ttl_millis = u64::try_from(retention.key_ttl.as_millis()).unwrap_or(u64::MAX);
     pipeline.cmd("PEXPIRE").arg(&key).arg(ttl_millis).ignore();
-    let (id,): (String,) = link.query_pipeline(&pipeline).await?;
+}
+
+fn parse_id(id: &str) -> Result<StreamId, ClusterError> {
     id.parse()
         .map_err(|err| ClusterError::Reply(ReplyError(format!("XADD returned {err}"))))
 }

@@ -145,6 +145,7 @@ impl StreamReader {
     }
 
     /// The id of the last entry read from `room`'s stream, if it is followed.
+    #[cfg(test)]
     pub(crate) fn position(&self, room: &str) -> Option<StreamId> {
         self.rooms
             .get(room_stream_key(room).as_bytes())

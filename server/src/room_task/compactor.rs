@@ -1,12 +1,14 @@
 //! Compacting a room's stored log in the background: the document is encoded off the async
 //! workers and the store replaces the log with that snapshot, while the room carries on.
+//! In a cluster other nodes append to the same log, so the snapshot is merged from the
+//! stored rows instead ([`DocStore::compact_stored`], under the store's per-document lock).
 //! [`super::stored_log::StoredLog`] decides when.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use tokio::sync::oneshot;
-use ycord_persistence::{DocStore, StoreError};
+use ycord_persistence::{CompactOutcome, DocStore, StoreError};
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
 use super::stored_log::Replaced;
@@ -53,6 +55,35 @@ impl Compactor {
                         .map(|()| (replaced, size))
                 }
                 Err(err) => Err(StoreError::Unavailable(format!("encoding failed: {err}"))),
+            };
+            let _ = done.send(result);
+        });
+    }
+
+    /// Starts replacing the stored rows of `name` up to `replaced.up_to` with a snapshot
+    /// merged from those rows, whoever wrote them. Another node compacting the room at the
+    /// same moment, or nothing left to merge, counts as done: the log was compacted.
+    pub(crate) fn start_stored(
+        &mut self,
+        store: Arc<dyn DocStore>,
+        name: Arc<str>,
+        replaced: Replaced,
+    ) {
+        let (done, result) = oneshot::channel();
+        self.running = Some(result);
+        tokio::spawn(async move {
+            let result = match store.compact_stored(&name, Some(replaced.up_to)).await {
+                Ok(CompactOutcome::Compacted { snapshot_bytes, .. }) => {
+                    Ok((replaced, snapshot_bytes))
+                }
+                Ok(CompactOutcome::NothingToCompact | CompactOutcome::LockedByAnotherStore) => {
+                    Ok((replaced, 0))
+                }
+                Ok(CompactOutcome::Unreadable(rows)) => {
+                    tracing::warn!(room = %name, unreadable = rows.len(), "stored rows could not be merged: left as they are until the room loads again");
+                    Ok((replaced, 0))
+                }
+                Err(err) => Err(err),
             };
             let _ = done.send(result);
         });

@@ -5,21 +5,23 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use tokio::sync::oneshot;
 use ycord_persistence::StoreError;
 
 use crate::commit::AppendResult;
 
-/// Appends in flight, each with its size in bytes.
+/// Appends in flight, each with its update (published to the other nodes of a cluster once
+/// it is stored).
 #[derive(Default)]
 pub(crate) struct PendingAppends {
-    acks: VecDeque<(oneshot::Receiver<AppendResult>, u64)>,
+    acks: VecDeque<(oneshot::Receiver<AppendResult>, Bytes)>,
 }
 
 impl PendingAppends {
-    /// Adds an append of `size` bytes whose outcome `ack` brings.
-    pub(crate) fn push(&mut self, ack: oneshot::Receiver<AppendResult>, size: u64) {
-        self.acks.push_back((ack, size));
+    /// Adds an append of `update` whose outcome `ack` brings.
+    pub(crate) fn push(&mut self, ack: oneshot::Receiver<AppendResult>, update: Bytes) {
+        self.acks.push_back((ack, update));
     }
 
     /// Nothing is in flight.
@@ -27,10 +29,10 @@ impl PendingAppends {
         self.acks.is_empty()
     }
 
-    /// The oldest append's outcome and size; never resolves while none is in flight.
+    /// The oldest append's outcome and update; never resolves while none is in flight.
     /// Cancel-safe: the append stays pending until this has returned its outcome.
-    pub(crate) async fn next(&mut self) -> (AppendResult, u64) {
-        let Some((ack, size)) = self.acks.front_mut() else {
+    pub(crate) async fn next(&mut self) -> (AppendResult, Bytes) {
+        let Some((ack, _)) = self.acks.front_mut() else {
             return std::future::pending().await;
         };
         let result = ack.await.unwrap_or_else(|_| {
@@ -38,8 +40,7 @@ impl PendingAppends {
                 "the commit task has stopped".into(),
             )))
         });
-        let size = *size;
-        self.acks.pop_front();
-        (result, size)
+        let (_, update) = self.acks.pop_front().expect("the front was awaited");
+        (result, update)
     }
 }
