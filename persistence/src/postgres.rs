@@ -12,7 +12,7 @@
 //! All are created on start (`IF NOT EXISTS`, under an advisory lock so servers starting
 //! together do not race), so a database of an older ycord gains the tables it lacks; they
 //! live in the first schema of the connection's `search_path`. To keep ycord's tables in
-//! their own schema, create it and name it in the URL:
+//! their own schema, name it in the URL (it is created when missing):
 //! `postgres://…/db?options=-c%20search_path%3Dycord`.
 //!
 //! # Connections
@@ -363,6 +363,49 @@ fn stored_update(row: &Row) -> Result<StoredUpdate, StoreError> {
     })
 }
 
+/// Creates the schema the URL names first in `search_path` when it does not exist yet, so
+/// `?options=-c%20search_path%3Dycord` needs no setup. Without one (the default path, whose
+/// `public` exists) nothing happens.
+async fn create_named_schema(
+    transaction: &tokio_postgres::Transaction<'_>,
+) -> Result<(), tokio_postgres::Error> {
+    let row = transaction
+        .query_one("SELECT current_schema()", &[])
+        .await?;
+    if row.get::<_, Option<String>>(0).is_some() {
+        return Ok(());
+    }
+    let path: String = transaction
+        .query_one("SELECT current_setting('search_path')", &[])
+        .await?
+        .get(0);
+    let Some(schema) = first_schema(&path) else {
+        return Ok(());
+    };
+    let create: String = transaction
+        .query_one(
+            "SELECT format('CREATE SCHEMA IF NOT EXISTS %I', $1::text)",
+            &[&schema],
+        )
+        .await?
+        .get(0);
+    transaction.batch_execute(&create).await
+}
+
+/// The first schema named in a `search_path` setting, unquoted; `None` for `"$user"` or an
+/// empty path.
+fn first_schema(path: &str) -> Option<String> {
+    let first = path.split(',').next()?.trim();
+    let name = match first
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => first.to_lowercase(),
+    };
+    (!name.is_empty() && name != "$user").then_some(name)
+}
+
 impl Writer {
     async fn connect(config: &Config) -> Result<Self, StoreError> {
         let mut client = open(config).await?;
@@ -371,6 +414,7 @@ impl Writer {
             transaction
                 .execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
                 .await?;
+            create_named_schema(&transaction).await?;
             transaction.batch_execute(SCHEMA).await?;
             transaction.commit().await
         })
@@ -670,6 +714,18 @@ impl DocStore for PostgresStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schema_to_create_is_the_first_of_the_search_path() {
+        assert_eq!(first_schema("ycord"), Some("ycord".into()));
+        assert_eq!(first_schema("Rooms, public"), Some("rooms".into()));
+        assert_eq!(
+            first_schema("\"My \"\"Rooms\"\"\", public"),
+            Some("My \"Rooms\"".into())
+        );
+        assert_eq!(first_schema("\"$user\", public"), None);
+        assert_eq!(first_schema(""), None);
+    }
 
     #[test]
     fn messages_name_the_server_but_not_the_password() {

@@ -60,14 +60,17 @@ fn start_ycord() -> Ycord {
             }
         }
     });
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("the listening line");
-    let ws_url = line
-        .trim()
-        .strip_prefix("ycord listening on ")
-        .unwrap_or_else(|| panic!("not the listening line: {line:?}"))
-        .to_owned();
+    let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    // `ycord node <id>` comes first.
+    let ws_url = stdout
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("ycord listening on ")
+                .map(str::to_owned)
+        })
+        .expect("ycord printed no listening line");
     let addr = ws_url
         .strip_prefix("ws://")
         .and_then(|addr| addr.parse().ok())

@@ -19,6 +19,7 @@ mod access_read_only_connections_write_nothing;
 mod access_refusal_logs_never_show_the_token;
 mod access_tokens_come_by_query_bearer_or_subprotocol;
 mod awareness_follows_connections;
+mod cluster_nodes_share_rooms;
 mod full_disk_is_reported_and_recovered;
 mod limits_refuse_only_the_offender;
 mod malformed_input_closes_only_the_offender;

@@ -39,13 +39,23 @@ impl TestYcord {
             .spawn()
             .with_context(|| format!("cannot start {}", binary.display()))?;
         let stdout = child.stdout.take().context("ycord stdout was not piped")?;
-        let mut first_line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first_line)
-            .context("while reading ycord's listening line")?;
-        let Some(url) = first_line.trim().strip_prefix("ycord listening on ") else {
+        // `ycord node <id>` comes before the listening line.
+        let mut printed = Vec::new();
+        let url = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(
+                |line| match line.trim().strip_prefix("ycord listening on ") {
+                    Some(url) => Some(url.to_owned()),
+                    None => {
+                        printed.push(line);
+                        None
+                    }
+                },
+            );
+        let Some(url) = url else {
             let _ = child.kill();
-            bail!("ycord did not report where it listens (it printed {first_line:?})");
+            bail!("ycord did not report where it listens (it printed {printed:?})");
         };
         println!("{role}: {url}");
         Ok(TestYcord {
