@@ -11,6 +11,10 @@
 //! connection of the room, the sender included) is what the document applied: the bytes as
 //! received when all of it was new, re-encoded otherwise.
 //!
+//! Several servers can serve the same rooms ([`Config::cluster`]): they share a PostgreSQL
+//! store, and each publishes the updates it stored, its clients' awareness and room deletions
+//! on the room's Redis stream, which the other nodes serving the room follow.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), ycord_server::StartError> {
 //! use ycord_server::{Config, Server, Storage};
