@@ -28,6 +28,8 @@ pub struct ClientConfig {
     pub index: usize,
     /// Room the client joins.
     pub room: usize,
+    /// Node (position in `--url`) the client connects to.
+    pub node: usize,
     /// Yjs client id of the client's document; unique in the run.
     pub client_id: u32,
     /// Base URL; the client connects to `{base_url}/room-{room}`.
@@ -86,8 +88,11 @@ pub struct ClientStats {
     pub sent_total: u64,
     /// Other clients' measured updates received.
     pub delivered: u64,
-    /// Latency of each of those deliveries, in microseconds.
-    pub latencies_us: Vec<u32>,
+    /// Latency of each of those deliveries from a sender on this client's node, in
+    /// microseconds.
+    pub same_node_latencies_us: Vec<u32>,
+    /// Latency of each of those deliveries from a sender on another node, in microseconds.
+    pub cross_node_latencies_us: Vec<u32>,
     /// The client's own updates echoed back by the server (warmup included).
     pub echoes: u64,
     /// Update frames that matched nothing in flight.
@@ -332,9 +337,15 @@ impl Client {
             Receipt::Delivered {
                 latency,
                 is_measured: true,
+                is_cross_node,
             } => {
                 stats.delivered += 1;
-                stats.latencies_us.push(micros(latency));
+                let latencies = if is_cross_node {
+                    &mut stats.cross_node_latencies_us
+                } else {
+                    &mut stats.same_node_latencies_us
+                };
+                latencies.push(micros(latency));
             }
             Receipt::Delivered {
                 is_measured: false, ..

@@ -110,8 +110,9 @@ pub fn check_open_file_limit(sockets: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One [`ClientConfig`] per `--clients`, client `i` in room `i % rooms`, with distinct fresh
-/// Yjs client ids and the token `tokens` gives each.
+/// One [`ClientConfig`] per `--clients`, client `i` in room `i % rooms` on the node
+/// [`LoadArgs::node_of`] picks from `base_urls`, with distinct fresh Yjs client ids and the
+/// token `tokens` gives each.
 ///
 /// Ids come from OS entropy, not the seed: a server keeps its rooms between runs, and a
 /// fresh document reusing an id the room already has would write updates the server
@@ -121,7 +122,7 @@ pub fn check_open_file_limit(sockets: usize) -> anyhow::Result<()> {
 /// When a token cannot be signed.
 pub fn client_configs(
     args: &LoadArgs,
-    base_url: &str,
+    base_urls: &[String],
     tokens: &Tokens,
 ) -> anyhow::Result<Vec<ClientConfig>> {
     let mut rng = StdRng::seed_from_u64(args.seed);
@@ -130,11 +131,13 @@ pub fn client_configs(
         .enumerate()
         .map(|(index, client_id)| {
             let room = args.room_of(index);
+            let node = args.node_of(index);
             Ok(ClientConfig {
                 index,
                 room,
+                node,
                 client_id,
-                base_url: base_url.to_owned(),
+                base_url: base_urls[node].clone(),
                 token: tokens.for_client(index, &room_name(room))?,
                 seed: rng.random(),
             })

@@ -13,6 +13,8 @@ use crate::modes::{idle, join, presence, updates};
 /// untagged: each report names its mode in its `mode` field).
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
+// One value per run, moved once: the size of the largest report does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum ModeReport {
     /// `updates` mode.
     Updates(UpdatesReport),
@@ -24,7 +26,7 @@ pub enum ModeReport {
     Presence(PresenceReport),
 }
 
-/// Runs the mode `args.mode` selects against the server at `args.url`.
+/// Runs the mode `args.mode` selects against the server (or nodes) at `args.urls`.
 ///
 /// Progress goes to stderr. Every phase has a time limit, so the run ends by itself even if
 /// the server stops answering.

@@ -59,12 +59,12 @@ pub struct IdleReport {
 /// When the flags are invalid, `--server-pid` is missing or unreadable, or not every client
 /// syncs within 60 s.
 pub async fn run(args: &LoadArgs) -> anyhow::Result<IdleReport> {
-    let base_url = args.validate()?;
+    let base_urls = args.validate()?;
     check_open_file_limit(args.clients)?;
     let ticks = proc_stat::ticks_per_second();
-    let server = ProcTarget::Pid(args.server_pid.context("idle mode needs --server-pid")?);
+    let server = ProcTarget::Pid(args.server_pid().context("idle mode needs --server-pid")?);
     let tokens = tokens(args)?;
-    let configs = client_configs(args, &base_url, &tokens)?;
+    let configs = client_configs(args, &base_urls, &tokens)?;
     let token_kind = tokens.kind();
     let own_start = proc_stat::sample(ProcTarget::Own, ticks)?;
     let before = proc_stat::sample(server, ticks)?;

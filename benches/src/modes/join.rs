@@ -64,13 +64,13 @@ pub struct JoinReport {
 /// When the flags are invalid, `--server-pid` is missing, a step times out, or a
 /// connection fails.
 pub async fn run(args: &LoadArgs) -> anyhow::Result<JoinReport> {
-    let base_url = args.validate()?;
+    let base_urls = args.validate()?;
     check_open_file_limit(args.clients + 1)?;
     let ticks = proc_stat::ticks_per_second();
-    let server = ProcTarget::Pid(args.server_pid.context("join mode needs --server-pid")?);
+    let server = ProcTarget::Pid(args.server_pid().context("join mode needs --server-pid")?);
 
     let tokens = tokens(args)?;
-    let mut configs = client_configs(args, &base_url, &tokens)?;
+    let mut configs = client_configs(args, &base_urls, &tokens)?;
     for config in &mut configs {
         config.room = 0;
         config.token = tokens.for_client(config.index, &room_name(0))?;

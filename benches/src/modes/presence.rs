@@ -96,11 +96,11 @@ impl Window {
 /// When the flags are invalid, the server cannot be sampled, or the clients do not all
 /// sync within 60 s.
 pub async fn run(args: &LoadArgs) -> anyhow::Result<PresenceReport> {
-    let base_url = args.validate()?;
+    let base_urls = args.validate()?;
     check_open_file_limit(args.clients)?;
     let ticks = proc_stat::ticks_per_second();
-    let server = args.server_pid.map(ProcTarget::Pid);
-    let configs = client_configs(args, &base_url, &tokens(args)?)?;
+    let server = args.server_pid().map(ProcTarget::Pid);
+    let configs = client_configs(args, &base_urls, &tokens(args)?)?;
     let ids: Vec<u32> = configs.iter().map(|c| c.client_id).collect();
     let start = Instant::now();
     let clients = connect_all(configs, args.connect_concurrency, CONNECT_TIMEOUT).await?;

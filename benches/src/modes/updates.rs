@@ -1,5 +1,7 @@
 //! `updates` mode: clients make text edits at a fixed total rate; connect every client, warm
-//! up, measure, drain, and summarise relay latency and cost.
+//! up, measure, drain, and summarise relay latency and cost. With several `--url`s (the nodes
+//! of a cluster) each room's clients are spread over the nodes, and deliveries between nodes
+//! are summarised apart from those within one node.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -16,7 +18,7 @@ use tokio::time::{sleep, timeout, timeout_at, Instant};
 use crate::args::LoadArgs;
 use crate::client::{Client, ClientStats, Command};
 use crate::connect::{client_configs, tokens};
-use crate::ledger::RoomLedger;
+use crate::ledger::{Fanouts, RoomLedger};
 use crate::proc_stat::{self, ProcSample, ProcTarget};
 use crate::schedule::{run_paced, Pace};
 use crate::stats::{round_to, Percentiles};
@@ -36,6 +38,8 @@ const COMMAND_QUEUE: usize = 256;
 pub struct UpdatesReport {
     /// Always `"updates"`.
     pub mode: &'static str,
+    /// Nodes (`--url`s) the clients were spread over.
+    pub nodes: usize,
     /// Clients connected.
     pub clients: usize,
     /// Rooms they were spread over.
@@ -60,10 +64,22 @@ pub struct UpdatesReport {
     pub per_delivery_ms: Percentiles,
     /// Send-to-arrival latency at the last other client of the room, per update.
     pub fanout_ms: Percentiles,
-    /// Server CPU time (user + system) during the measured phase and drain.
+    /// Deliveries to clients on the sender's node.
+    pub same_node: DeliveryGroup,
+    /// Deliveries to clients on another node than the sender's (none with one `--url`).
+    pub cross_node: DeliveryGroup,
+    /// Server CPU time (user + system) during the measured phase and drain, summed over the
+    /// `--server-pid`s.
     pub server_cpu_s: Option<f64>,
-    /// Server peak resident set size (`VmHWM`) at the end, in KiB.
+    /// Server peak resident set size (`VmHWM`) at the end, in KiB, summed over the
+    /// `--server-pid`s.
     pub server_peak_rss_kb: Option<u64>,
+    /// Each `--server-pid`'s share, in the order given.
+    pub servers: Vec<ServerUse>,
+    /// CPU time of `--redis-pid` over the same window as `server_cpu_s`.
+    pub redis_cpu_s: Option<f64>,
+    /// `redis_cpu_s` per delivery, in microseconds.
+    pub redis_cpu_per_delivery_us: Option<f64>,
     /// The load generator's own CPU time over the same window.
     pub generator_cpu_s: f64,
     /// `server_cpu_s` per delivery, in microseconds.
@@ -75,6 +91,35 @@ pub struct UpdatesReport {
     pub failed_clients: usize,
 }
 
+/// The deliveries of a run between one kind of sender and receiver (same node, other node).
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryGroup {
+    /// Deliveries of measured updates that arrived.
+    pub deliveries: u64,
+    /// Send-to-arrival latency of each of them.
+    pub per_delivery_ms: Percentiles,
+    /// Send-to-arrival latency at the last receiver of the group, per update.
+    pub fanout_ms: Percentiles,
+}
+
+/// What one server process used over the measured phase and drain.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerUse {
+    /// Its `--server-pid`.
+    pub pid: u32,
+    /// CPU time (user + system).
+    pub cpu_s: f64,
+    /// Peak resident set size (`VmHWM`) at the end, in KiB.
+    pub peak_rss_kb: Option<u64>,
+}
+
+/// CPU and memory readings over the measured phase and drain.
+struct Usage {
+    servers: Vec<ServerUse>,
+    redis_cpu_s: Option<f64>,
+    generator_cpu_s: f64,
+}
+
 /// Runs `updates` mode: the load described by `args` against the server and returns the report.
 ///
 /// Progress goes to stderr. Every phase has a time limit, so the run ends by itself even if
@@ -84,15 +129,19 @@ pub struct UpdatesReport {
 /// When the flags are invalid, the server PID cannot be sampled, or not every client
 /// connects and syncs within 30 s.
 pub async fn run(args: &LoadArgs) -> anyhow::Result<UpdatesReport> {
-    let base_url = args.validate()?;
+    let base_urls = args.validate()?;
     let ticks = proc_stat::ticks_per_second();
-    let server = args.server_pid.map(ProcTarget::Pid);
-    if let Some(server) = server {
-        proc_stat::sample(server, ticks).context("--server-pid: sampling the server")?;
-    }
+    sample_all(&args.server_pids, ticks).context("--server-pid: sampling the server")?;
+    let redis = args.redis_pid.into_iter().collect::<Vec<_>>();
+    sample_all(&redis, ticks).context("--redis-pid: sampling Redis")?;
 
     let ledgers: Vec<Arc<RoomLedger>> = (0..args.rooms)
-        .map(|room| Arc::new(RoomLedger::new(args.members_of(room))))
+        .map(|room| {
+            let members = (room..args.clients)
+                .step_by(args.rooms)
+                .map(|index| (index, args.node_of(index)));
+            Arc::new(RoomLedger::new(members))
+        })
         .collect();
     let run_deadline = Instant::now()
         + CONNECT_TIMEOUT
@@ -101,15 +150,17 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<UpdatesReport> {
         + Duration::from_secs(10);
 
     eprintln!(
-        "ycord-load: connecting {} clients to {base_url} in {} rooms",
-        args.clients, args.rooms
+        "ycord-load: connecting {} clients to {} in {} rooms",
+        args.clients,
+        base_urls.join(", "),
+        args.rooms
     );
     let connect_start = Instant::now();
     let queued_edits = Arc::new(AtomicUsize::new(0));
     let (synced_tx, mut synced_rx) = mpsc::channel::<Result<(), String>>(args.clients);
     let mut commands = Vec::with_capacity(args.clients);
     let mut tasks: Vec<JoinHandle<ClientStats>> = Vec::with_capacity(args.clients);
-    for config in client_configs(args, &base_url, &tokens(args)?)? {
+    for config in client_configs(args, &base_urls, &tokens(args)?)? {
         let index = config.index;
         let (command_tx, command_rx) = mpsc::channel(COMMAND_QUEUE);
         commands.push(command_tx);
@@ -163,7 +214,8 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<UpdatesReport> {
         run_paced(Pace::new(args.rate), total, |_| dispatcher.dispatch(false)).await;
     }
 
-    let server_start = server.map(|s| proc_stat::sample(s, ticks)).transpose()?;
+    let servers_start = sample_all(&args.server_pids, ticks)?;
+    let redis_start = sample_all(&redis, ticks)?;
     let own_start = proc_stat::sample(ProcTarget::Own, ticks)?;
     eprintln!(
         "ycord-load: measuring {} updates/s for {} s",
@@ -194,7 +246,8 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<UpdatesReport> {
         drain_start.elapsed().as_secs_f64() * 1000.0,
         in_flight(&ledgers)
     );
-    let server_end = server.map(|s| proc_stat::sample(s, ticks)).transpose()?;
+    let servers_end = sample_all(&args.server_pids, ticks)?;
+    let redis_end = sample_all(&redis, ticks)?;
     let own_end = proc_stat::sample(ProcTarget::Own, ticks)?;
 
     drop(commands);
@@ -208,18 +261,33 @@ pub async fn run(args: &LoadArgs) -> anyhow::Result<UpdatesReport> {
     }
     warn_about_anomalies(&all, backlogged, closed);
 
-    let mut fanouts: Vec<u32> = ledgers.iter().flat_map(|l| l.take_fanouts()).collect();
+    let mut fanouts = Fanouts::default();
+    for ledger in &ledgers {
+        let room = ledger.take_fanouts();
+        fanouts.all.extend(room.all);
+        fanouts.same_node.extend(room.same_node);
+        fanouts.cross_node.extend(room.cross_node);
+    }
     let failed_clients = all.iter().filter(|s| s.error.is_some()).count();
-    let mut report = summarise(
-        args,
-        connect_ms,
-        &mut all,
-        &ledgers,
-        &mut fanouts,
-        cpu_delta(server_start, server_end),
-        server_end.and_then(|s| s.peak_rss_kb),
-        own_end.cpu_seconds - own_start.cpu_seconds,
-    );
+    let servers = args
+        .server_pids
+        .iter()
+        .zip(servers_start.iter().zip(&servers_end))
+        .map(|(&pid, (start, end))| ServerUse {
+            pid,
+            cpu_s: end.cpu_seconds - start.cpu_seconds,
+            peak_rss_kb: end.peak_rss_kb,
+        })
+        .collect();
+    let usage = Usage {
+        servers,
+        redis_cpu_s: redis_start
+            .first()
+            .zip(redis_end.first())
+            .map(|(start, end)| end.cpu_seconds - start.cpu_seconds),
+        generator_cpu_s: own_end.cpu_seconds - own_start.cpu_seconds,
+    };
+    let mut report = summarise(args, connect_ms, &mut all, &ledgers, fanouts, usage);
     report.backlogged = backlogged;
     report.failed_clients = failed_clients;
     Ok(report)
@@ -280,8 +348,10 @@ fn in_flight(ledgers: &[Arc<RoomLedger>]) -> usize {
     ledgers.iter().map(|l| l.in_flight()).sum()
 }
 
-fn cpu_delta(start: Option<ProcSample>, end: Option<ProcSample>) -> Option<f64> {
-    Some(end?.cpu_seconds - start?.cpu_seconds)
+fn sample_all(pids: &[u32], ticks: u64) -> anyhow::Result<Vec<ProcSample>> {
+    pids.iter()
+        .map(|&pid| proc_stat::sample(ProcTarget::Pid(pid), ticks))
+        .collect()
 }
 
 fn warn_about_anomalies(all: &[ClientStats], backlogged: u64, closed: u64) {
@@ -306,16 +376,13 @@ fn warn_about_anomalies(all: &[ClientStats], backlogged: u64, closed: u64) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn summarise(
     args: &LoadArgs,
     connect_ms: f64,
     all: &mut [ClientStats],
     ledgers: &[Arc<RoomLedger>],
-    fanouts: &mut [u32],
-    server_cpu_s: Option<f64>,
-    server_peak_rss_kb: Option<u64>,
-    generator_cpu_s: f64,
+    mut fanouts: Fanouts,
+    usage: Usage,
 ) -> UpdatesReport {
     let sent = all.iter().map(|s| s.sent_measured).sum();
     let expected_deliveries = all
@@ -323,12 +390,28 @@ fn summarise(
         .map(|s| s.sent_measured * (ledgers[s.room].members() as u64 - 1))
         .sum();
     let delivered: u64 = all.iter().map(|s| s.delivered).sum();
-    let mut latencies: Vec<u32> = all
+    let mut same_node: Vec<u32> = all
         .iter_mut()
-        .flat_map(|s| std::mem::take(&mut s.latencies_us))
+        .flat_map(|s| std::mem::take(&mut s.same_node_latencies_us))
         .collect();
+    let mut cross_node: Vec<u32> = all
+        .iter_mut()
+        .flat_map(|s| std::mem::take(&mut s.cross_node_latencies_us))
+        .collect();
+    let mut latencies = [same_node.as_slice(), cross_node.as_slice()].concat();
+    let per_delivery_us = |cpu_s: f64| round_to(cpu_s * 1e6 / delivered as f64, 3);
+    let has_servers = !usage.servers.is_empty();
+    let server_cpu_s: f64 = usage.servers.iter().map(|s| s.cpu_s).sum();
+    let server_cpu_s = Some(server_cpu_s).filter(|_| has_servers);
+    let server_peak_rss_kb = usage
+        .servers
+        .iter()
+        .map(|s| s.peak_rss_kb)
+        .sum::<Option<u64>>()
+        .filter(|_| has_servers);
     UpdatesReport {
         mode: "updates",
+        nodes: args.urls.len(),
         clients: args.clients,
         rooms: args.rooms,
         rate: args.rate,
@@ -340,13 +423,34 @@ fn summarise(
         missing: expected_deliveries.saturating_sub(delivered),
         delivered_per_s: round_to(delivered as f64 / args.seconds as f64, 1),
         per_delivery_ms: Percentiles::from_micros(&mut latencies),
-        fanout_ms: Percentiles::from_micros(fanouts),
+        fanout_ms: Percentiles::from_micros(&mut fanouts.all),
+        same_node: DeliveryGroup {
+            deliveries: same_node.len() as u64,
+            per_delivery_ms: Percentiles::from_micros(&mut same_node),
+            fanout_ms: Percentiles::from_micros(&mut fanouts.same_node),
+        },
+        cross_node: DeliveryGroup {
+            deliveries: cross_node.len() as u64,
+            per_delivery_ms: Percentiles::from_micros(&mut cross_node),
+            fanout_ms: Percentiles::from_micros(&mut fanouts.cross_node),
+        },
         server_cpu_s: server_cpu_s.map(|s| round_to(s, 2)),
         server_peak_rss_kb,
-        generator_cpu_s: round_to(generator_cpu_s, 2),
-        server_cpu_per_delivery_us: server_cpu_s
+        servers: usage
+            .servers
+            .into_iter()
+            .map(|s| ServerUse {
+                cpu_s: round_to(s.cpu_s, 2),
+                ..s
+            })
+            .collect(),
+        redis_cpu_s: usage.redis_cpu_s.map(|s| round_to(s, 2)),
+        redis_cpu_per_delivery_us: usage
+            .redis_cpu_s
             .filter(|_| delivered > 0)
-            .map(|s| round_to(s * 1e6 / delivered as f64, 3)),
+            .map(per_delivery_us),
+        generator_cpu_s: round_to(usage.generator_cpu_s, 2),
+        server_cpu_per_delivery_us: server_cpu_s.filter(|_| delivered > 0).map(per_delivery_us),
         backlogged: 0,
         failed_clients: 0,
     }

@@ -7,8 +7,9 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
-use super::report::{self, Measured, RunConditions};
+use super::report::{self, load_average, machine, Measured, RunConditions};
 use super::scenario::{self, Scenario, RAMP_P99_LIMIT_MS, RAMP_RATES};
+use super::section;
 use super::server_process::{ServerKind, ServerProcess};
 use crate::process;
 use crate::workspace::Workspace;
@@ -80,7 +81,7 @@ pub fn run(options: &Options) -> Result<bool> {
         println!("{section}");
     } else {
         let docs = workspace.root.join("docs").join("benchmarks.md");
-        write_section(&docs, &section)?;
+        section::write(&docs, "compare", &section)?;
         println!("tables written to {}", docs.display());
     }
     Ok(results.iter().all(|m| m.result.is_ok()))
@@ -162,57 +163,4 @@ fn pinned_version(lock: &str, package: &str) -> Option<String> {
     json["packages"][package]["version"]
         .as_str()
         .map(str::to_owned)
-}
-
-fn machine() -> String {
-    let cpu = fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|s| s.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let memory = fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|text| {
-            let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
-            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(format!("{} GiB RAM", kib / 1024 / 1024))
-        })
-        .unwrap_or_default();
-    let kernel = process::output_of("uname", &["-r"]).unwrap_or_default();
-    let node = process::output_of("node", &["--version"]).unwrap_or_default();
-    let rustc = process::output_of("rustc", &["--version"]).unwrap_or_default();
-    format!("{cores} × {cpu}, {memory}, Linux {kernel}, Node {node}, {rustc}")
-}
-
-fn load_average() -> String {
-    fs::read_to_string("/proc/loadavg")
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
-}
-
-const BEGIN: &str = "<!-- bench-compare:begin (written by `cargo xtask bench compare`) -->";
-const END: &str = "<!-- bench-compare:end -->";
-
-/// Replaces the generated section of `docs`, or appends one.
-fn write_section(docs: &Path, section: &str) -> Result<()> {
-    let text =
-        fs::read_to_string(docs).with_context(|| format!("while reading {}", docs.display()))?;
-    let block = format!("{BEGIN}\n{section}\n{END}");
-    let updated = match (text.find(BEGIN), text.find(END)) {
-        (Some(start), Some(end)) if end > start => {
-            format!("{}{block}{}", &text[..start], &text[end + END.len()..])
-        }
-        _ => format!("{}\n\n{block}\n", text.trim_end()),
-    };
-    fs::write(docs, updated).with_context(|| format!("while writing {}", docs.display()))
 }

@@ -1,11 +1,13 @@
 //! The Markdown section `bench compare` writes: conditions, one table per scenario, targets.
 
 use std::fmt::Write;
+use std::fs;
 
 use serde_json::{json, Value};
 
 use super::scenario::{RAMP_P99_LIMIT_MS, RAMP_RATES};
 use super::server_process::ServerKind;
+use crate::process;
 
 /// One scenario (or ramp step) on one server.
 pub struct Measured {
@@ -37,11 +39,51 @@ pub struct RunConditions {
     pub is_quick: bool,
 }
 
-fn num(v: &Value, path: &[&str]) -> Option<f64> {
+/// One line about the machine: cores, CPU model, memory, kernel, Node and rustc versions.
+pub fn machine() -> String {
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory = fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!("{} GiB RAM", kib / 1024 / 1024))
+        })
+        .unwrap_or_default();
+    let kernel = process::output_of("uname", &["-r"]).unwrap_or_default();
+    let node = process::output_of("node", &["--version"]).unwrap_or_default();
+    let rustc = process::output_of("rustc", &["--version"]).unwrap_or_default();
+    format!("{cores} × {cpu}, {memory}, Linux {kernel}, Node {node}, {rustc}")
+}
+
+/// The 1/5/15-minute load averages, as `/proc/loadavg` gives them.
+pub fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// The number at `path` in `v`.
+pub fn num(v: &Value, path: &[&str]) -> Option<f64> {
     path.iter().try_fold(v, |v, key| v.get(key))?.as_f64()
 }
 
-fn fmt(value: Option<f64>, decimals: usize) -> String {
+/// `value` with `decimals` decimals, or a dash.
+pub fn fmt(value: Option<f64>, decimals: usize) -> String {
     value.map_or_else(|| "—".into(), |v| format!("{v:.decimals$}"))
 }
 
@@ -105,7 +147,8 @@ fn rows_of<'a>(results: &'a [Measured], scenario: &str) -> Vec<(&'a Measured, &'
         .collect()
 }
 
-fn verdict(is_met: Option<bool>) -> &'static str {
+/// A target's verdict in bold.
+pub fn verdict(is_met: Option<bool>) -> &'static str {
     match is_met {
         Some(true) => "**met**",
         Some(false) => "**missed**",

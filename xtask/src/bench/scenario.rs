@@ -141,13 +141,21 @@ pub fn ramp_step(rate: u32, quick: bool) -> Scenario {
 
 /// Runs `ycord-load` for `scenario` against `server` and returns its JSON report.
 pub fn run(workspace: &Workspace, scenario: &Scenario, server: &ServerProcess) -> Result<Value> {
+    let mut args = vec![
+        "--url".to_owned(),
+        server.url.clone(),
+        "--server-pid".to_owned(),
+        server.pid().to_string(),
+    ];
+    args.extend_from_slice(&scenario.args);
+    run_load(workspace, &args)
+}
+
+/// Runs `ycord-load` with `args` and returns the JSON report it prints last.
+pub fn run_load(workspace: &Workspace, args: &[String]) -> Result<Value> {
     let mut command = Command::new(workspace.release_binary("ycord-load"));
     command
-        .arg("--url")
-        .arg(&server.url)
-        .args(&scenario.args)
-        .arg("--server-pid")
-        .arg(server.pid().to_string())
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     let child = command.spawn().context("while starting ycord-load")?;

@@ -1,4 +1,5 @@
-//! A server under test, started fresh for each scenario and killed after it.
+//! A server under test (or one node of a cluster), started fresh for each scenario and killed
+//! after it.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
@@ -55,7 +56,7 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `kind` on an ephemeral loopback port; its output goes to `log`.
     pub fn start(kind: ServerKind, workspace: &Workspace, work: &Path, log: &Path) -> Result<Self> {
-        let (mut command, data_dir, pattern) = match kind {
+        let (command, data_dir, pattern) = match kind {
             ServerKind::Node => {
                 let mut command = Command::new("node");
                 command
@@ -85,13 +86,26 @@ impl ServerProcess {
                 (command, None, "ycord listening on ")
             }
         };
+        Self::spawn(command, kind.label(), pattern, log, data_dir)
+    }
+
+    /// Starts `command` (`label` in messages) with its stdout and stderr going to `log`, and
+    /// waits for the stdout line that starts with `pattern`: the rest of it is the server's
+    /// URL. `data_dir` is removed when the server is dropped.
+    pub fn spawn(
+        mut command: Command,
+        label: &str,
+        pattern: &'static str,
+        log: &Path,
+        data_dir: Option<PathBuf>,
+    ) -> Result<Self> {
         let log_file =
             File::create(log).with_context(|| format!("while creating {}", log.display()))?;
         let mut child = command
             .stdout(Stdio::piped())
             .stderr(log_file.try_clone()?)
             .spawn()
-            .with_context(|| format!("while starting {}", kind.label()))?;
+            .with_context(|| format!("while starting {label}"))?;
         let stdout = child.stdout.take().context("no stdout pipe")?;
         let (found, url) = mpsc::channel();
         // Keeps draining stdout into the log so the server never blocks on a full pipe.
@@ -117,8 +131,7 @@ impl ServerProcess {
                 let _ = child.kill();
                 let _ = child.wait();
                 bail!(
-                    "{} did not report its address within {} s (log: {})",
-                    kind.label(),
+                    "{label} did not report its address within {} s (log: {})",
                     START_TIMEOUT.as_secs(),
                     log.display()
                 )
