@@ -108,7 +108,7 @@ pub fn run(options: &Options) -> Result<bool> {
     // Declared before the nodes of each run, so they outlive them.
     let postgres = TestPostgres::start()?;
     let redis = TestRedis::start()?;
-    let redis_pid = child_redis_pid()?;
+    let redis_pid = redis.pid();
     let runs: Vec<NodesRun> = NODE_COUNTS
         .into_iter()
         .map(|nodes| {
@@ -234,43 +234,9 @@ fn busy_percent(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option
     Some(busy_1.saturating_sub(busy_0) as f64 * 100.0 / total as f64)
 }
 
-/// The pid of the `redis-server` this process started (`TestRedis` keeps its child to
-/// itself), found in `/proc` as a child of ours.
-fn child_redis_pid() -> Result<u32> {
-    let me = std::process::id();
-    fs::read_dir("/proc")
-        .context("while listing /proc")?
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .find(|pid| {
-            fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-                parent_and_name(&stat)
-                    .is_some_and(|(parent, name)| parent == me && name == "redis-server")
-            })
-        })
-        .context("no redis-server child of this process in /proc")
-}
-
-/// The parent pid and command name of a `/proc/PID/stat` line.
-fn parent_and_name(stat: &str) -> Option<(u32, &str)> {
-    // The name is parenthesised and may itself hold spaces and ')'.
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let parent = stat[close + 1..].split_whitespace().nth(1)?.parse().ok()?;
-    Some((parent, &stat[open + 1..close]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parent_and_name_read_past_an_odd_command_name() {
-        let stat = "4242 (redis-server) S 17 4242 4242 0 -1 4194560 500 0 0 0 1234 567";
-        assert_eq!(parent_and_name(stat), Some((17, "redis-server")));
-        let odd = "7 (a (b) c) R 99 7 7 0 -1";
-        assert_eq!(parent_and_name(odd), Some((99, "a (b) c")));
-    }
 
     #[test]
     fn machine_busy_share_leaves_idle_and_iowait_out() {
