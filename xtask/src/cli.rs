@@ -55,6 +55,11 @@ pub enum Command {
     /// to <target>/demo/site/, prints each one's gzipped size, then starts ycord with the
     /// embedded store in <target>/demo/data serving the site and the rooms on one port, and
     /// prints the URLs. Ctrl-C stops it.
+    ///
+    /// With --nodes N (N > 1), runs a cluster instead: a throwaway PostgreSQL server and Redis
+    /// server (installed when missing, as for `test`) and N ycord nodes sharing them, the
+    /// secret and the site, on consecutive ports from --port. Ctrl-C stops the nodes, then the
+    /// servers, whose data is deleted.
     #[command(verbatim_doc_comment)]
     Demo(DemoOptions),
     /// Benchmarks that are not part of CI
@@ -133,6 +138,7 @@ mod tests {
         assert!(parse(&["with-services"]).is_err());
         assert!(parse(&["with-postgres"]).is_err());
         assert!(parse(&["demo", "--port", "http"]).is_err());
+        assert!(parse(&["demo", "--nodes", "0"]).is_err());
         assert!(parse(&["bench", "compare", "--slow"]).is_err());
     }
 
@@ -171,17 +177,28 @@ mod tests {
             panic!("expected demo");
         };
         assert_eq!(
-            (demo.port, demo.build_only, demo.install),
-            (8080, false, true)
+            (demo.port, demo.nodes, demo.build_only, demo.install),
+            (8080, 1, false, true)
         );
-        let Some(Command::Demo(demo)) =
-            parse(&["demo", "--port", "0", "--build-only", "--no-install"])
-                .unwrap()
-                .command
+        assert_eq!(demo.serve_built_site, None);
+        let Some(Command::Demo(demo)) = parse(&[
+            "demo",
+            "--port",
+            "0",
+            "--nodes",
+            "3",
+            "--build-only",
+            "--no-install",
+        ])
+        .unwrap()
+        .command
         else {
             panic!("expected demo");
         };
-        assert_eq!((demo.port, demo.build_only, demo.install), (0, true, false));
+        assert_eq!(
+            (demo.port, demo.nodes, demo.build_only, demo.install),
+            (0, 3, true, false)
+        );
         let Some(Command::Bench {
             command: BenchCommand::Compare(compare),
         }) = parse(&["bench", "compare", "--quick", "--no-write", "--npm-ci"])
