@@ -61,6 +61,9 @@ async fn concurrent_edits_with_disconnects_converge_and_a_late_joiner_gets_every
 
     let mut rng = StdRng::seed_from_u64(0x5eed);
     let mut online = vec![true; peers.len()];
+    // Edits read the document's current lengths, which depend on what arrived meanwhile, so
+    // the seed does not fix who goes offline when: count it.
+    let mut disconnects = 0;
     for _round in 0..40 {
         for (i, peer) in peers.iter().enumerate() {
             for _ in 0..rng.random_range(1..4) {
@@ -69,6 +72,7 @@ async fn concurrent_edits_with_disconnects_converge_and_a_late_joiner_gets_every
             if rng.random_bool(0.08) {
                 if online[i] {
                     peer.disconnect().await;
+                    disconnects += 1;
                 } else {
                     peer.connect();
                 }
@@ -78,10 +82,7 @@ async fn concurrent_edits_with_disconnects_converge_and_a_late_joiner_gets_every
         // Let the relay interleave with the next round's edits.
         tokio::task::yield_now().await;
     }
-    assert!(
-        online.iter().any(|o| !o),
-        "the seed should take some peer offline; pick another"
-    );
+    assert!(disconnects > 0, "no peer went offline; pick another seed");
 
     for peer in &peers {
         peer.connect();
