@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::mpsc;
 
@@ -11,6 +10,7 @@ use super::entry::EntryKind;
 use super::node::ClusterNode;
 use super::position::LostReason;
 use super::reader::{ReaderEvent, StreamReader};
+use super::retry::Retry;
 use super::stream_id::StreamId;
 use crate::room_command::{Remote, RoomCommand};
 use crate::rooms::Rooms;
@@ -28,10 +28,6 @@ pub(crate) enum Follow {
     Stop { room: Arc<str>, generation: u64 },
 }
 
-/// Pause after a failed read before reconnecting; doubled up to [`MAX_RETRY`].
-const FIRST_RETRY: Duration = Duration::from_millis(100);
-const MAX_RETRY: Duration = Duration::from_secs(2);
-
 pub(super) async fn run(
     node: Arc<ClusterNode>,
     mut reader: StreamReader,
@@ -39,7 +35,7 @@ pub(super) async fn run(
     rooms: Arc<Rooms>,
 ) {
     let mut generations: HashMap<Arc<str>, u64> = HashMap::new();
-    let mut retry = FIRST_RETRY;
+    let mut retry = Retry::default();
     loop {
         // A new room is not in the blocking read under way: the read is dropped (the reader
         // is cancel-safe) and the next one includes the room.
@@ -58,14 +54,13 @@ pub(super) async fn run(
         node.record_redis(&events);
         match events {
             Ok(events) => {
-                retry = FIRST_RETRY;
+                retry.succeeded();
                 for event in events {
                     route(&node, &rooms, event).await;
                 }
             }
             Err(_) => {
-                tokio::time::sleep(retry).await;
-                retry = (retry * 2).min(MAX_RETRY);
+                retry.failed().await;
             }
         }
     }

@@ -37,6 +37,7 @@ mod publisher;
 mod reader;
 mod reply;
 pub(crate) mod retained;
+mod retry;
 mod stream_id;
 
 pub(crate) use entry::{EntryKind, StreamEntry};

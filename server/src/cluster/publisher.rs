@@ -2,7 +2,6 @@
 //! queued (bounded, see [`PublishQueue`]) while Redis is unreachable.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::mpsc;
 
@@ -11,13 +10,10 @@ use super::link::RedisLink;
 use super::node::ClusterNode;
 use super::publish::publish_batch;
 use super::publish_queue::{Outgoing, PublishQueue, QueueBounds};
+use super::retry::Retry;
 
 /// Entries sent in one pipeline.
 const BATCH: usize = 256;
-
-/// Pause after a failed publish before the next try; doubled up to [`MAX_RETRY`].
-const FIRST_RETRY: Duration = Duration::from_millis(100);
-const MAX_RETRY: Duration = Duration::from_secs(2);
 
 pub(super) async fn run(
     node: Arc<ClusterNode>,
@@ -25,7 +21,7 @@ pub(super) async fn run(
     mut inbox: mpsc::UnboundedReceiver<Outgoing>,
 ) {
     let mut queue = PublishQueue::new(QueueBounds::default());
-    let mut retry = FIRST_RETRY;
+    let mut retry = Retry::default();
     let mut dropped = 0;
     loop {
         if queue.is_empty() {
@@ -65,12 +61,11 @@ pub(super) async fn run(
                     node.metrics().record_cluster_published(entry.kind);
                 }
                 queue.published(entries.len());
-                retry = FIRST_RETRY;
+                retry.succeeded();
             }
             Err(_) => {
                 // Entries keep arriving meanwhile; the queue's bounds hold them.
-                tokio::time::sleep(retry).await;
-                retry = (retry * 2).min(MAX_RETRY);
+                retry.failed().await;
             }
         }
     }

@@ -4,6 +4,7 @@
 //! stored rows instead ([`DocStore::compact_stored`], under the store's per-document lock).
 //! [`super::stored_log::StoredLog`] decides when.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -36,9 +37,7 @@ impl Compactor {
         name: Arc<str>,
         replaced: Replaced,
     ) {
-        let (done, result) = oneshot::channel();
-        self.running = Some(result);
-        tokio::spawn(async move {
+        self.run(async move {
             // Everything up to `up_to` is already in the document, so the snapshot covers it;
             // it may also hold later updates, which is harmless: applying twice is a no-op.
             let encoded = tokio::task::spawn_blocking(move || {
@@ -46,7 +45,7 @@ impl Compactor {
                     .encode_state_as_update_v1(&StateVector::default())
             })
             .await;
-            let result = match encoded {
+            match encoded {
                 Ok(snapshot) => {
                     let size = snapshot.len() as u64;
                     store
@@ -55,8 +54,7 @@ impl Compactor {
                         .map(|()| (replaced, size))
                 }
                 Err(err) => Err(StoreError::Unavailable(format!("encoding failed: {err}"))),
-            };
-            let _ = done.send(result);
+            }
         });
     }
 
@@ -69,10 +67,8 @@ impl Compactor {
         name: Arc<str>,
         replaced: Replaced,
     ) {
-        let (done, result) = oneshot::channel();
-        self.running = Some(result);
-        tokio::spawn(async move {
-            let result = match store.compact_stored(&name, Some(replaced.up_to)).await {
+        self.run(async move {
+            match store.compact_stored(&name, Some(replaced.up_to)).await {
                 Ok(CompactOutcome::Compacted { snapshot_bytes, .. }) => {
                     Ok((replaced, snapshot_bytes))
                 }
@@ -84,8 +80,16 @@ impl Compactor {
                     Ok((replaced, 0))
                 }
                 Err(err) => Err(err),
-            };
-            let _ = done.send(result);
+            }
+        });
+    }
+
+    /// Runs `compaction` in the background as the running one.
+    fn run(&mut self, compaction: impl Future<Output = CompactionResult> + Send + 'static) {
+        let (done, result) = oneshot::channel();
+        self.running = Some(result);
+        tokio::spawn(async move {
+            let _ = done.send(compaction.await);
         });
     }
 
