@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use serde_json::Value;
 
 use super::cluster_report::{self, NodesRun};
@@ -88,19 +88,7 @@ pub fn run(options: &Options) -> Result<bool> {
     let workspace = Workspace::locate()?;
     prereqs::postgres::ensure_server(true)?;
     prereqs::redis::ensure_server(true)?;
-    let mut build = workspace.cargo(&[
-        "build",
-        "--release",
-        "-p",
-        "ycord-server",
-        "-p",
-        "ycord-benches",
-    ]);
-    if !process::run(&mut build)? {
-        bail!("the release build failed");
-    }
-    let work = workspace.target_dir.join("bench-cluster");
-    fs::create_dir_all(&work).with_context(|| format!("while creating {}", work.display()))?;
+    let work = super::build_release(&workspace, "bench-cluster")?;
 
     let load = Load::new(options.is_quick);
     let load_before = load_average();

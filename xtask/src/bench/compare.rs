@@ -33,19 +33,7 @@ pub struct Options {
 pub fn run(options: &Options) -> Result<bool> {
     let workspace = Workspace::locate()?;
     install_node_packages(&workspace, options.force_npm_ci)?;
-    let mut build = workspace.cargo(&[
-        "build",
-        "--release",
-        "-p",
-        "ycord-server",
-        "-p",
-        "ycord-benches",
-    ]);
-    if !process::run(&mut build)? {
-        bail!("the release build failed");
-    }
-    let work = workspace.target_dir.join("bench-compare");
-    fs::create_dir_all(&work).with_context(|| format!("while creating {}", work.display()))?;
+    let work = super::build_release(&workspace, "bench-compare")?;
 
     let load_before = load_average();
     let mut results = Vec::new();

@@ -14,7 +14,13 @@ mod scenario;
 mod section;
 mod server_process;
 
-use anyhow::Result;
+use std::fs;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+use crate::process;
+use crate::workspace::Workspace;
 
 /// The benchmarks `cargo xtask bench` runs.
 #[derive(Debug, clap::Subcommand)]
@@ -32,6 +38,25 @@ pub fn run(command: &BenchCommand) -> Result<bool> {
         BenchCommand::Compare(options) => compare::run(options),
         BenchCommand::Cluster(options) => cluster::run(options),
     }
+}
+
+/// Builds the server and the load generator for release (what every benchmark runs) and
+/// returns `<target>/<work_dir>`, created, for the run's logs and reports.
+fn build_release(workspace: &Workspace, work_dir: &str) -> Result<PathBuf> {
+    let mut build = workspace.cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "ycord-server",
+        "-p",
+        "ycord-benches",
+    ]);
+    if !process::run(&mut build)? {
+        bail!("the release build failed");
+    }
+    let work = workspace.target_dir.join(work_dir);
+    fs::create_dir_all(&work).with_context(|| format!("while creating {}", work.display()))?;
+    Ok(work)
 }
 
 #[cfg(test)]
