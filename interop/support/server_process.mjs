@@ -8,7 +8,8 @@ const STARTUP_TIMEOUT_MS = 15000
  * Spawns a server and waits for the stdout line matching `listening` (its first group is the
  * ws:// url). `env` adds to (or, with `undefined`, removes from) the inherited environment.
  * `cwd` is the child's working directory (default: ours).
- * Returns `{ url, log, stop(), kill() }`; `stop()` sends SIGTERM, `kill()` SIGKILL; both wait
+ * Returns `{ url, startupLines, log, stop(), kill() }`; `startupLines` are the stdout lines up to
+ * the listening line, which is the last; `stop()` sends SIGTERM, `kill()` SIGKILL; both wait
  * for the exit and return `{code, signal}`.
  */
 export async function startServerProcess ({ role, command, args, listening, env, cwd }) {
@@ -18,6 +19,7 @@ export async function startServerProcess ({ role, command, args, listening, env,
   }
   const server = spawnLogged(role, command, args, { env: childEnv, ...(cwd ? { cwd } : {}) })
   server.child.stdin.end()
+  const startupLines = []
   const url = await new Promise((resolve, reject) => {
     const fail = message => {
       server.child.kill('SIGKILL')
@@ -27,13 +29,16 @@ export async function startServerProcess ({ role, command, args, listening, env,
       () => fail(`no "listening" line on stdout within ${STARTUP_TIMEOUT_MS} ms`),
       STARTUP_TIMEOUT_MS
     )
-    server.lines.on('line', line => {
+    const onLine = line => {
+      startupLines.push(line)
       const match = listening.exec(line)
       if (match) {
+        server.lines.off('line', onLine)
         clearTimeout(timer)
         resolve(match[1])
       }
-    })
+    }
+    server.lines.on('line', onLine)
     server.exited.then(({ code, signal }) => {
       clearTimeout(timer)
       fail(`exited before listening (code ${code}, signal ${signal})`)
@@ -44,6 +49,7 @@ export async function startServerProcess ({ role, command, args, listening, env,
   })
   return {
     url,
+    startupLines,
     log: server.log,
     /** Whether the process is still running. */
     get running () { return server.child.exitCode === null && server.child.signalCode === null },

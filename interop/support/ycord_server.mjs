@@ -22,8 +22,9 @@ const STORAGE_FLAGS = ['--data-dir', '--ephemeral', '--database-url']
  * Starts `ycord --host 127.0.0.1 --port 0 …extraArgs` and reads its `ycord listening on ws://…`
  * line. Without a storage flag in `extraArgs` the server gets `--ephemeral`, so tests that do not
  * care about storage leave nothing behind; `{ defaultStorage: true }` starts it with no storage
- * flag at all (its default `./ycord-data`, relative to `cwd`). The storage variables ycord reads
- * from the environment (YCORD_DATA_DIR, DATABASE_URL) are never passed on: only flags decide.
+ * flag at all (its default `./ycord-data`, relative to `cwd`). The storage and cluster variables
+ * ycord reads from the environment (YCORD_DATA_DIR, DATABASE_URL, YCORD_REDIS_URL) are never
+ * passed on: only flags decide.
  * Returns the server process (see server_process.mjs) plus `httpUrl` (`http://host:port`).
  * @param {string[]} extraArgs
  * `port` asks for a given port (to restart a server where its clients expect it).
@@ -41,7 +42,8 @@ export async function startYcord (extraArgs = [], { cwd, defaultStorage = false,
       RUST_LOG: process.env.RUST_LOG ?? 'info',
       NO_COLOR: '1',
       YCORD_DATA_DIR: undefined,
-      DATABASE_URL: undefined
+      DATABASE_URL: undefined,
+      YCORD_REDIS_URL: undefined
     },
     cwd
   })

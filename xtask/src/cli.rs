@@ -27,7 +27,7 @@ pub enum Command {
     /// rust-version, builds the workspace once (--all-features) with clippy as the compiler of
     /// its own crates (-D warnings; the wasm32 builds of the browser suites lint the browser
     /// code the same way), starts a throwaway PostgreSQL server and a throwaway Redis server
-    /// for the rust suite and a ycord server for the wasm suite, runs the selected suites and prints a summary with each
+    /// for the rust and interop suites and a ycord server for the wasm suite, runs the selected suites and prints a summary with each
     /// step's time. Exits non-zero if any step failed.
     #[command(verbatim_doc_comment, after_long_help = TEST_ENVIRONMENT)]
     Test(TestOptions),

@@ -78,10 +78,12 @@ pub fn test(options: &TestOptions) -> Result<bool> {
         summary.run("clippy wasm32", || lint::clippy_wasm(&workspace));
     }
 
-    // Stopped when dropped at the end of this function, whatever the suites did.
+    // Stopped when dropped at the end of this function, whatever the suites did. A suite that
+    // needs PostgreSQL or Redis installed gets a throwaway server of each (the rust suite tests
+    // the stores and the streams, the interop suite runs clusters of ycord processes).
     let mut postgres = None;
     let mut redis = None;
-    let needs_services = built && suites.contains(&Suite::Rust);
+    let needs_services = built && suites.iter().any(|suite| uses_services(*suite));
     let postgres_started = !needs_services
         || summary.run("postgres", || {
             postgres = Some(TestPostgres::start()?);
@@ -99,9 +101,9 @@ pub fn test(options: &TestOptions) -> Result<bool> {
     for suite in &suites {
         if !built {
             summary.skip(suite.name(), "build failed");
-        } else if *suite == Suite::Rust && !postgres_started {
+        } else if uses_services(*suite) && !postgres_started {
             summary.skip(suite.name(), "postgres did not start");
-        } else if *suite == Suite::Rust && !redis_started {
+        } else if uses_services(*suite) && !redis_started {
             summary.skip(suite.name(), "redis did not start");
         } else {
             summary.run(suite.name(), || suite.run(&workspace, &env));
@@ -114,6 +116,13 @@ pub fn test(options: &TestOptions) -> Result<bool> {
         println!("xtask: some steps failed (see above)");
     }
     Ok(passed)
+}
+
+/// Whether `suite` runs against the throwaway PostgreSQL and Redis servers: those that need
+/// them installed.
+fn uses_services(suite: Suite) -> bool {
+    let needs = suite.needs();
+    needs.postgres || needs.redis
 }
 
 /// One build of everything, so the suites only run what is already compiled. Every cargo

@@ -54,8 +54,11 @@ impl Suite {
                 redis: true,
                 ..Needs::NOTHING
             },
+            // The cluster tests run several ycord nodes on PostgreSQL and Redis.
             Suite::Interop => Needs {
                 node_packages: true,
+                postgres: true,
+                redis: true,
                 ..Needs::NOTHING
             },
             // The browser tests include the npm bundle at compile time.
