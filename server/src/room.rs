@@ -28,6 +28,7 @@ use crate::load::contained;
 use crate::presence::{Presence, Relay};
 use crate::writers::{ends, Writers};
 use document_size::{Admission, DocumentSize};
+use waiting::{starts_past, Waiting};
 
 /// What the room asks its adapter to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +97,8 @@ pub struct Room {
     /// Encoded step2 frames by the state vector they answer; valid until the doc changes.
     step2_cache: HashMap<Vec<u8>, Bytes>,
     size: DocumentSize,
+    /// Updates held back until the document reaches where they start (see [`waiting`]).
+    waiting: Waiting,
 }
 
 impl Room {
@@ -110,6 +113,7 @@ impl Room {
             writers: Writers::default(),
             step2_cache: HashMap::new(),
             size: DocumentSize::new(Limits::default().max_document_size),
+            waiting: Waiting::default(),
         }
     }
 
@@ -260,11 +264,11 @@ impl Room {
                 }
                 Message::Sync(sync) => {
                     let update = updates.next().expect("validated above");
-                    let len = sync.update().map_or(0, <[u8]>::len);
+                    let raw = frame.slice_ref(sync.update().unwrap_or_default());
                     // Behind the update's append: the sender hears it is stored before its echo.
                     let ack = acknowledges.then(|| Effect::Send(conn, sync_status(true)));
-                    match self.apply(update, len, Some(conn)) {
-                        Ok(Applied::Nothing) => effects.extend(ack),
+                    match self.apply(update, &raw, Some(conn)) {
+                        Ok(Applied::Nothing | Applied::Held(_)) => effects.extend(ack),
                         Ok(Applied::AsReceived) => {
                             let update = sync.update().unwrap_or_default();
                             effects.push(Effect::Append(frame.slice_ref(update)));
@@ -318,6 +322,7 @@ impl Room {
                 Message::Auth(_) => {}
             }
         }
+        effects.extend(self.release_waiting());
         effects
     }
 
@@ -379,14 +384,47 @@ impl Room {
             partial: Vec::new(),
         })?;
         self.admit_size(update.len())?;
-        Ok(match self.apply(decoded, update.len(), None)? {
-            Applied::Nothing => Vec::new(),
+        let mut effects = match self.apply(decoded, &update, None)? {
+            Applied::Nothing | Applied::Held(_) => Vec::new(),
             Applied::AsReceived => {
                 let frame = Bytes::from(encode::sync_update(&update));
                 vec![Effect::Append(update), Effect::Broadcast(frame)]
             }
             Applied::Diff(diff) => diff_effects(diff),
-        })
+        };
+        effects.extend(self.release_waiting());
+        Ok(effects)
+    }
+
+    /// Applies the held updates the document has now reached, in the order they came; returns
+    /// their effects (stored and relayed like any update).
+    fn release_waiting(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        while !self.waiting.is_empty() {
+            let state = self.doc.transact().state_vector();
+            let Some(held) = self.waiting.take_ready(&state) else {
+                break;
+            };
+            // Validated when it came; yrs decodes it again.
+            let Ok(update) = decode_update(&held.update) else {
+                continue;
+            };
+            let writer = held
+                .writer
+                .filter(|conn| self.connections.contains_key(conn));
+            match self.apply(update, &held.update, writer) {
+                Ok(Applied::Nothing | Applied::Held(_)) => {}
+                Ok(Applied::AsReceived) => {
+                    let frame = Bytes::from(encode::sync_update(&held.update));
+                    effects.extend([Effect::Append(held.update), Effect::Broadcast(frame)]);
+                }
+                Ok(Applied::Diff(diff)) => effects.extend(diff_effects(diff)),
+                // Its sender may have written on meanwhile from elsewhere; what yrs took of it
+                // is kept like any partial update.
+                Err(rejected) => effects.extend(rejected.partial),
+            }
+        }
+        effects
     }
 
     /// Closes every connection with `reason`, as when the room is deleted.
@@ -461,16 +499,18 @@ impl Room {
         }
     }
 
-    /// Applies a validated update of `len` bytes from `writer` (`None`: the HTTP API);
-    /// returns what of it the document took, to be stored and relayed.
+    /// Applies a validated update (`raw`, decoded as `update`) from `writer` (`None`: the HTTP
+    /// API or another node); returns what of it the document took, to be stored and relayed.
+    /// An update that starts past the document's clocks is held back, not applied
+    /// ([`waiting`]).
     fn apply(
         &mut self,
         update: Update,
-        len: usize,
+        raw: &Bytes,
         writer: Option<ConnId>,
     ) -> Result<Applied, Rejected> {
         // Counted whatever the outcome: the estimate only has to stay above the real size.
-        self.size.record(len);
+        self.size.record(raw.len());
         let (doc, writers) = (&self.doc, &self.writers);
         match contained(|| {
             Ok(Self::apply_to(
@@ -484,6 +524,10 @@ impl Room {
                     self.step2_cache.clear();
                 }
                 let (applied, added) = outcome?;
+                if let Applied::Held(starts) = applied {
+                    self.waiting.hold(writer, raw.clone(), starts);
+                    return Ok(Applied::Nothing);
+                }
                 if let Some(conn) = writer {
                     self.writers.claim(conn, &added);
                 }
@@ -520,6 +564,11 @@ impl Room {
                 })?,
             None => Vec::new(),
         };
+        // Checked for the writers rule first, held back without touching the document.
+        let starts = update.state_vector_lower();
+        if starts_past(&starts, txn.before_state()) {
+            return Ok((Applied::Held(starts), added));
+        }
         // Structs the document already has (a client re-sending them, or a hostile copy with
         // other content under the same ids) are dropped by yrs: an update holding any is
         // stored and relayed as what the document took, never as received.
@@ -548,7 +597,7 @@ impl Room {
                 reason: CloseReason::InvalidUpdate(format!("update rejected: {err}")),
                 partial: match applied {
                     Applied::Diff(diff) => diff_effects(diff),
-                    Applied::Nothing | Applied::AsReceived => Vec::new(),
+                    Applied::Nothing | Applied::AsReceived | Applied::Held(_) => Vec::new(),
                 },
             }),
         }
@@ -565,6 +614,8 @@ enum Applied {
     AsReceived,
     /// Part of it, or it with structs it unparked: this update says exactly what.
     Diff(Vec<u8>),
+    /// Nothing yet: it starts (per client, these clocks) past the document's and is held back.
+    Held(StateVector),
 }
 
 /// Storing and relaying an update the room encoded itself.
@@ -716,31 +767,36 @@ mod tests {
     }
 
     #[test]
-    fn a_parked_update_is_stored_and_relayed_with_the_update_that_completes_it() {
+    fn an_update_past_a_gap_is_held_then_stored_and_relayed_after_the_update_that_fills_it() {
         let mut room = room();
         room.join(1);
+        room.join(2);
         let doc = Doc::new();
         let first = text_update(&doc, "a");
-        let second = text_update(&doc, "b"); // depends on the first, which the room lacks
+        let second = text_update(&doc, "b"); // starts where the first ends: the room lacks it
         let frame = Bytes::from(encode::sync_update(&second));
         assert!(
             room.receive(1, frame.clone()).is_empty(),
-            "parked: nothing applied yet, nothing to store or relay"
+            "held: nothing applied yet, nothing to store or relay"
+        );
+        assert_eq!(
+            text_of(&room),
+            "",
+            "a held update does not touch the document"
         );
         assert!(room.receive(1, frame).is_empty(), "a duplicate of it");
-        let effects = room.receive(1, encode::sync_update(&first).into());
-        let [Effect::Append(stored), Effect::Broadcast(_)] = &effects[..] else {
-            panic!("{effects:?}")
-        };
-        // What is stored is what the document took: both edits.
+        let effects = room.receive(2, encode::sync_update(&first).into());
+        // Each as received, in the order the document took them; the duplicate adds nothing.
+        assert_eq!(
+            effects,
+            vec![
+                Effect::Append(Bytes::from(first.clone())),
+                Effect::Broadcast(encode::sync_update(&first).into()),
+                Effect::Append(Bytes::from(second.clone())),
+                Effect::Broadcast(encode::sync_update(&second).into()),
+            ]
+        );
         assert_eq!(text_of(&room), "ba");
-        let check = crate::load::new_document();
-        check
-            .transact_mut()
-            .apply_update(Update::decode_v1(stored).unwrap())
-            .unwrap();
-        let text = check.get_or_insert_text("text");
-        assert_eq!(text.get_string(&check.transact()), "ba");
     }
 
     #[test]
@@ -923,9 +979,12 @@ mod tests {
     }
 }
 
+#[cfg(test)]
+mod convergence;
 mod document_size;
 #[cfg(test)]
 mod hocuspocus_dialect;
 #[cfg(test)]
 pub(crate) mod hostile_frames;
 mod remote;
+mod waiting;

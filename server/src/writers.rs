@@ -39,8 +39,11 @@ impl Writers {
     /// A connection may write a client id nobody writes, or that it writes itself. It may also
     /// take one over from another connection by continuing it exactly where the document
     /// stands, without a gap: that is a client whose old socket is not closed yet (a dropped
-    /// network is noticed by the ping timeout) reconnecting and typing on. Structs that start
-    /// past that clock or overlap it, and deletions of clocks not written yet, stay refused.
+    /// network is noticed by the ping timeout) reconnecting and typing on, or a step2 handing
+    /// back structs the room relayed and then could not keep. Only the part past the
+    /// document's clock is judged (the clocks below it are known, whatever gaps a step2 shows
+    /// among them). Structs that start past that clock, and deletions of clocks not written
+    /// yet, stay refused.
     ///
     /// # Errors
     /// [`Claimed`] naming the first client id the update may not write.
@@ -54,16 +57,13 @@ impl Writers {
         let insertions = update.insertions(true);
         for (client, ranges) in insertions.iter() {
             let state = known.get(client);
-            let (Some(first), Some(end)) = (
-                ranges.iter().map(|r| r.start).min(),
-                ranges.iter().map(|r| r.end).max(),
-            ) else {
+            let Some(end) = ranges.iter().map(|r| r.end).max() else {
                 continue;
             };
             if end <= state {
                 continue;
             }
-            let continues = first == state && ranges.len() == 1;
+            let continues = continues_at(ranges.iter().map(|r| (r.start, r.end)), state);
             match self.by_client.get(client) {
                 Some(&writer) if writer != conn && !continues => {
                     return Err(Claimed { client: *client })
@@ -93,6 +93,21 @@ impl Writers {
     pub fn release(&mut self, conn: ConnId) {
         self.by_client.retain(|_, writer| *writer != conn);
     }
+}
+
+/// Whether the part of `ranges` (a client's inserted clocks, `start..end`) past `state` starts
+/// exactly at `state` and has no gap. Only that part counts: a step2 may also repeat clocks the
+/// document holds, with gaps among them (a client relaying structs it keeps waiting).
+fn continues_at(ranges: impl Iterator<Item = (u32, u32)>, state: u32) -> bool {
+    let mut past: Vec<(u32, u32)> = ranges.filter(|&(_, end)| end > state).collect();
+    past.sort_unstable();
+    let Some(&(first, _)) = past.first() else {
+        return true;
+    };
+    if first > state {
+        return false;
+    }
+    past.windows(2).all(|pair| pair[1].0 <= pair[0].1)
 }
 
 /// Each client of `ids` with the end of its last range.
@@ -125,6 +140,23 @@ mod tests {
 
     fn state(doc: &Doc) -> StateVector {
         doc.transact().state_vector()
+    }
+
+    #[test]
+    fn only_the_part_past_the_document_must_continue_it() {
+        // A step2 repeating known clocks with a gap among them, then continuing at 35.
+        assert!(continues_at([(24, 27), (35, 36)].into_iter(), 35));
+        assert!(continues_at([(30, 40)].into_iter(), 35));
+        assert!(continues_at([(35, 37), (37, 40)].into_iter(), 35));
+        assert!(
+            !continues_at([(36, 40)].into_iter(), 35),
+            "starts past the document"
+        );
+        assert!(
+            !continues_at([(35, 37), (38, 40)].into_iter(), 35),
+            "a gap past it"
+        );
+        assert!(continues_at([(0, 10)].into_iter(), 35), "nothing past it");
     }
 
     #[test]

@@ -4,10 +4,11 @@
 //! Entries come through Redis, which anyone with access to it can write to, so they are
 //! decoded and validated as completely as a client's frame; a bad one is refused without
 //! touching the document. An update another node published is already stored, so it is
-//! relayed to this node's connections but not stored again, with one exception: when it
-//! completes structs a client of this node sent before their dependencies (kept waiting,
-//! never stored), what the document took is stored, as it would be had the completing update
-//! come from a client here.
+//! relayed to this node's connections but not stored again. When it fills the gap before an
+//! update a client of this node sent early (held back, never stored), that held update is
+//! applied then and stored by this node, as it would be after a completing update from a client
+//! here; and when it completes structs waiting for their dependencies, what the document took
+//! is stored too.
 
 use bytes::Bytes;
 use ycord_protocol::{decode_frame, encode, Message};
@@ -29,11 +30,13 @@ impl Room {
             reason,
             partial: Vec::new(),
         })?;
-        Ok(match self.apply(decoded, update.len(), None)? {
-            Applied::Nothing => Vec::new(),
+        let mut effects = match self.apply(decoded, &update, None)? {
+            Applied::Nothing | Applied::Held(_) => Vec::new(),
             Applied::AsReceived => vec![Effect::Broadcast(encode::sync_update(&update).into())],
             Applied::Diff(diff) => super::diff_effects(diff),
-        })
+        };
+        effects.extend(self.release_waiting());
+        Ok(effects)
     }
 
     /// Applies an awareness frame another node relayed for its clients; `owner` stands for

@@ -2,7 +2,6 @@ use bytes::Bytes;
 use ycord_protocol::{encode, ManualClock};
 use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::sync::AwarenessUpdate;
-use yrs::updates::decoder::Decode;
 
 use crate::conn_id::NODE_OWNER_BASE;
 use crate::room::tests::{text_of, text_update};
@@ -83,26 +82,26 @@ fn a_garbled_update_from_another_node_changes_nothing() {
 }
 
 #[test]
-fn an_update_from_another_node_that_completes_a_waiting_one_stores_what_was_waiting() {
+fn an_update_from_another_node_that_fills_a_gap_releases_the_held_local_update() {
     let mut room = room();
     room.join(1);
     let doc = crate::load::new_document();
     let first = text_update(&doc, "a");
     let second = text_update(&doc, "b");
-    // The second edit arrives first from a client here: it waits, unstored.
-    let waiting = room.receive(1, encode::sync_update(&second).into());
-    assert!(!waiting.iter().any(|e| matches!(e, Effect::Append(_))));
-    let effects = room.apply_remote(Bytes::from(first)).unwrap();
-    let stored: Vec<&Bytes> = effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Append(update) => Some(update),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(stored.len(), 1, "{effects:?}");
-    let stored = yrs::Update::decode_v1(stored[0]).unwrap();
-    assert!(stored.state_vector().get(&doc.client_id()) >= 2);
+    // The second edit arrives first from a client here: held, unstored.
+    assert!(room
+        .receive(1, encode::sync_update(&second).into())
+        .is_empty());
+    let effects = room.apply_remote(Bytes::from(first.clone())).unwrap();
+    // The other node stored the first; the held one is this node's to store.
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Broadcast(encode::sync_update(&first).into()),
+            Effect::Append(Bytes::from(second.clone())),
+            Effect::Broadcast(encode::sync_update(&second).into()),
+        ]
+    );
     assert_eq!(text_of(&room), "ba");
 }
 
