@@ -45,12 +45,17 @@ impl Jailed {
             .expect("unshare (util-linux) runs");
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
-        let line = lines
-            .next_line()
-            .await
-            .unwrap()
-            .expect("ycord prints its address");
-        let url = line.rsplit(' ').next().unwrap().to_owned();
+        // `ycord node <id>` comes first.
+        let url = loop {
+            let line = lines
+                .next_line()
+                .await
+                .unwrap()
+                .expect("ycord prints its address");
+            if let Some(url) = line.strip_prefix("ycord listening on ") {
+                break url.to_owned();
+            }
+        };
         Jailed {
             child,
             url,
