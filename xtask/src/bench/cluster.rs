@@ -10,12 +10,10 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::cluster_report::{self, NodesRun};
-use super::report::{load_average, machine, RunConditions};
+use super::report::{load_average, RunConditions};
 use super::scenario;
-use super::section;
 use super::server_process::ServerProcess;
 use crate::prereqs;
-use crate::process;
 use crate::services::postgres::TestPostgres;
 use crate::services::redis::TestRedis;
 use crate::workspace::Workspace;
@@ -122,25 +120,16 @@ pub fn run(options: &Options) -> Result<bool> {
         })
         .collect();
 
-    let conditions = RunConditions {
-        date: process::output_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default(),
-        machine: machine(),
-        load_before,
-        load_after: load_average(),
-        is_quick: options.is_quick,
-    };
+    let conditions = RunConditions::now(load_before, options.is_quick);
     let section = cluster_report::render(&conditions, &load, &runs);
-    let raw = work.join("results.json");
-    let raw_runs: Vec<Value> = runs.iter().map(NodesRun::to_json).collect();
-    fs::write(&raw, serde_json::to_string_pretty(&raw_runs)?)?;
-    println!("raw results: {}", raw.display());
-    if options.is_dry {
-        println!("{section}");
-    } else {
-        let docs = workspace.root.join("docs").join("benchmarks.md");
-        section::write(&docs, "cluster", &section)?;
-        println!("table written to {}", docs.display());
-    }
+    super::publish(
+        &workspace,
+        &work,
+        "cluster",
+        &section,
+        runs.iter().map(NodesRun::to_json).collect(),
+        options.is_dry,
+    )?;
     Ok(runs.iter().all(|run| run.result.is_ok()))
 }
 

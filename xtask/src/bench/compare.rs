@@ -7,9 +7,8 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
-use super::report::{self, load_average, machine, Measured, RunConditions};
+use super::report::{self, load_average, Measured, RunConditions};
 use super::scenario::{self, Scenario, RAMP_P99_LIMIT_MS, RAMP_RATES};
-use super::section;
 use super::server_process::{ServerKind, ServerProcess};
 use crate::process;
 use crate::workspace::Workspace;
@@ -53,25 +52,16 @@ pub fn run(options: &Options) -> Result<bool> {
             }
         }
     }
-    let conditions = RunConditions {
-        date: process::output_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default(),
-        machine: machine(),
-        load_before,
-        load_after: load_average(),
-        is_quick: options.is_quick,
-    };
+    let conditions = RunConditions::now(load_before, options.is_quick);
     let section = report::render(&conditions, &results);
-    let raw = work.join("results.json");
-    let raw_lines: Vec<Value> = results.iter().map(Measured::to_json).collect();
-    fs::write(&raw, serde_json::to_string_pretty(&raw_lines)?)?;
-    println!("raw results: {}", raw.display());
-    if options.is_dry {
-        println!("{section}");
-    } else {
-        let docs = workspace.root.join("docs").join("benchmarks.md");
-        section::write(&docs, "compare", &section)?;
-        println!("tables written to {}", docs.display());
-    }
+    super::publish(
+        &workspace,
+        &work,
+        "compare",
+        &section,
+        results.iter().map(Measured::to_json).collect(),
+        options.is_dry,
+    )?;
     Ok(results.iter().all(|m| m.result.is_ok()))
 }
 

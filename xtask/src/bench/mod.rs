@@ -59,6 +59,29 @@ fn build_release(workspace: &Workspace, work_dir: &str) -> Result<PathBuf> {
     Ok(work)
 }
 
+/// Keeps a run's raw results in `<work>/results.json` and writes `section` into the marked
+/// section `name` of docs/benchmarks.md, or prints it when `is_dry`.
+fn publish(
+    workspace: &Workspace,
+    work: &std::path::Path,
+    name: &str,
+    section: &str,
+    raw: Vec<serde_json::Value>,
+    is_dry: bool,
+) -> Result<()> {
+    let raw_path = work.join("results.json");
+    fs::write(&raw_path, serde_json::to_string_pretty(&raw)?)?;
+    println!("raw results: {}", raw_path.display());
+    if is_dry {
+        println!("{section}");
+    } else {
+        let docs = workspace.root.join("docs").join("benchmarks.md");
+        section::write(&docs, name, section)?;
+        println!("written to {}", docs.display());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use clap::Parser;

@@ -39,6 +39,20 @@ pub struct RunConditions {
     pub is_quick: bool,
 }
 
+impl RunConditions {
+    /// The conditions of a run that just ended, which started at load average `load_before`.
+    pub fn now(load_before: String, is_quick: bool) -> Self {
+        RunConditions {
+            date: crate::process::output_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
+                .unwrap_or_default(),
+            machine: machine(),
+            load_before,
+            load_after: load_average(),
+            is_quick,
+        }
+    }
+}
+
 /// One line about the machine: cores, CPU model, memory, kernel, Node and rustc versions.
 pub fn machine() -> String {
     let cpu = fs::read_to_string("/proc/cpuinfo")
