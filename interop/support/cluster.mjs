@@ -12,6 +12,9 @@ import crypto from 'node:crypto'
 import { startYcord } from './ycord_server.mjs'
 import { startRedis } from './redis_process.mjs'
 import { deadline, waitFor } from './wait.mjs'
+import { missing, union } from './token_writer.mjs'
+
+export { TokenWriter, union, missing } from './token_writer.mjs'
 
 const DATABASE_VARIABLE = 'YCORD_TEST_POSTGRES_URL'
 const NODE_LINE = /^ycord node ([0-9a-f]{32})$/
@@ -158,73 +161,6 @@ export function waitForRedisState (nodes, state, timeoutMs = 15000) {
     const seen = await Promise.all(nodes.map(async node => (await node.health()).cluster?.redis))
     return { done: seen.every(s => s === state), detail: Object.fromEntries(nodes.map((n, i) => [n.name, seen[i]])) }
   }, { what: `${nodes.map(n => n.name).join(', ')} to report Redis ${state}`, timeoutMs, subscribe: everyMs(100) })
-}
-
-/**
- * A JS client that pushes `name-n` tokens into the Y.Array "log" every `paceMs`, one update
- * each, and records every token that arrived from the server: those were acknowledged (a node
- * relays an update only once it is stored).
- */
-export class TokenWriter {
-  constructor (client, { paceMs = 10 } = {}) {
-    this.client = client
-    this.paceMs = paceMs
-    this.log = client.doc.getArray('log')
-    this.written = new Set()
-    this.seen = new Set()
-    this.listeners = new Set()
-    this.n = 0
-    this.timer = null
-    this.log.observe((event, transaction) => {
-      if (transaction.origin !== client.provider) return
-      for (const change of event.changes.delta) {
-        for (const token of change.insert ?? []) this.seen.add(token)
-      }
-      for (const listener of this.listeners) listener()
-    })
-  }
-
-  get name () { return this.client.name }
-
-  /** Calls `listener` after every remote change of the log; returns an unsubscribe. */
-  onSeen (listener) {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
-  }
-
-  /** Writes `count` tokens at once (no pacing), each its own transaction. */
-  writeNow (count) {
-    for (let i = 0; i < count; i++) this.writeOne()
-  }
-
-  writeOne () {
-    this.n += 1
-    const token = `${this.name}-${this.n}`
-    this.log.push([token])
-    this.written.add(token)
-  }
-
-  start () {
-    const step = () => {
-      this.writeOne()
-      this.timer = setTimeout(step, this.paceMs)
-    }
-    this.timer = setTimeout(step, this.paceMs)
-  }
-
-  stop () { clearTimeout(this.timer) }
-}
-
-/** Every item of `sets`, once. */
-export function union (sets) {
-  const all = new Set()
-  for (const set of sets) for (const item of set) all.add(item)
-  return all
-}
-
-/** The items of `expected` that `actual` lacks. */
-export function missing (expected, actual) {
-  return [...expected].filter(item => !actual.has(item))
 }
 
 /** Waits until the writers together have seen at least `count` tokens come back. */

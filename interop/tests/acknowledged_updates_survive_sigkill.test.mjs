@@ -11,6 +11,7 @@ import { deadline, waitFor } from '../support/wait.mjs'
 import { resources } from '../support/resources.mjs'
 import { tempDir } from '../support/temp_dir.mjs'
 import { Prng, seedFor } from '../support/prng.mjs'
+import { missing, TokenWriter, union } from '../support/token_writer.mjs'
 
 const ROOM = 'crash-room'
 const WRITERS = 3
@@ -23,29 +24,16 @@ const TEXT_EVERY = 5
 const MARKER = /\[([^\]]+)\]/g
 
 /**
- * A JS client that writes `name-n` tokens into the Y.Array "log" (and now and then a `[name-n]`
- * marker into the Y.Text "text") and records every token and marker that arrived from the server.
+ * A token writer that now and then also inserts a `[name-n]` marker into the Y.Text "text"
+ * and records every marker that arrived from the server.
  */
-class Writer {
+class Writer extends TokenWriter {
   constructor (client, prng) {
-    this.client = client
+    super(client, { paceMs: PACE_MS, firstDelayMs: prng.int(0, PACE_MS) })
     this.prng = prng
-    this.log = client.doc.getArray('log')
     this.text = client.doc.getText('text')
-    this.written = new Set()
     this.writtenMarkers = new Set()
-    this.seen = new Set()
     this.seenMarkers = new Set()
-    this.listeners = new Set()
-    this.n = 0
-    this.timer = null
-    this.log.observe((event, transaction) => {
-      if (transaction.origin !== client.provider) return
-      for (const change of event.changes.delta) {
-        for (const token of change.insert ?? []) this.seen.add(token)
-      }
-      for (const listener of this.listeners) listener()
-    })
     this.text.observe((event, transaction) => {
       if (transaction.origin !== client.provider) return
       for (const change of event.delta) {
@@ -55,44 +43,17 @@ class Writer {
     })
   }
 
-  get name () { return this.client.name }
-
-  /** Calls `listener` after every remote change of the log; returns an unsubscribe. */
-  onSeen (listener) {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
-  }
-
-  start () {
-    const step = () => {
-      this.n += 1
-      const token = `${this.name}-${this.n}`
-      // One edit, one transaction: each becomes its own update on the socket.
-      this.log.push([token])
-      this.written.add(token)
-      if (this.n % TEXT_EVERY === 0) {
-        const text = this.text.toString()
-        const boundaries = [0]
-        for (let i = 0; i < text.length; i++) if (text[i] === ']') boundaries.push(i + 1)
-        this.text.insert(this.prng.pick(boundaries), `[${token}]`)
-        this.writtenMarkers.add(token)
-      }
-      this.timer = setTimeout(step, PACE_MS)
+  writeOne () {
+    const token = super.writeOne()
+    if (this.n % TEXT_EVERY === 0) {
+      const text = this.text.toString()
+      const boundaries = [0]
+      for (let i = 0; i < text.length; i++) if (text[i] === ']') boundaries.push(i + 1)
+      this.text.insert(this.prng.pick(boundaries), `[${token}]`)
+      this.writtenMarkers.add(token)
     }
-    this.timer = setTimeout(step, this.prng.int(0, PACE_MS))
+    return token
   }
-
-  stop () { clearTimeout(this.timer) }
-}
-
-function union (sets) {
-  const all = new Set()
-  for (const set of sets) for (const item of set) all.add(item)
-  return all
-}
-
-function missing (expected, actual) {
-  return [...expected].filter(item => !actual.has(item))
 }
 
 /** `ycord_compactions_total` from the server's /metrics. */
