@@ -58,7 +58,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
 use crate::error::StoreError;
-use crate::snapshot::{compacted, merge_rows, Merged};
+use crate::snapshot::{compacted, merge_in_background};
 use crate::store::{CompactOutcome, DocInfo, DocStore, QuarantinedUpdate, StoredUpdate};
 
 /// Longest wait for a new connection, unless the URL sets `connect_timeout`.
@@ -319,15 +319,9 @@ async fn compact_locked(
         .iter()
         .map(stored_update)
         .collect::<Result<Vec<_>, _>>()?;
-    if rows.len() < 2 {
-        return Ok(CompactOutcome::NothingToCompact);
-    }
-    let (merged, rows) = tokio::task::spawn_blocking(move || (merge_rows(&rows), rows))
-        .await
-        .map_err(|err| StoreError::Unavailable(format!("merging did not finish: {err}")))?;
-    let snapshot = match merged? {
-        Merged::Snapshot(snapshot) => snapshot,
-        Merged::Unreadable(unreadable) => return Ok(CompactOutcome::Unreadable(unreadable)),
+    let (snapshot, rows) = match merge_in_background(rows).await? {
+        Ok(merged) => merged,
+        Err(outcome) => return Ok(outcome),
     };
     let seqs: Vec<i64> = rows
         .iter()

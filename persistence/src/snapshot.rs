@@ -45,6 +45,27 @@ pub(crate) fn merge_rows(rows: &[StoredUpdate]) -> Result<Merged, StoreError> {
         .map_err(corrupt)
 }
 
+/// Merges `rows` on the blocking pool (native stores): the snapshot with the rows back, or,
+/// when there is nothing to merge or some rows cannot be read, the outcome to return as it is.
+///
+/// # Errors
+/// The merge did not finish, or [`merge_rows`] failed.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) async fn merge_in_background(
+    rows: Vec<StoredUpdate>,
+) -> Result<Result<(Bytes, Vec<StoredUpdate>), CompactOutcome>, StoreError> {
+    if rows.len() < 2 {
+        return Ok(Err(CompactOutcome::NothingToCompact));
+    }
+    let (merged, rows) = tokio::task::spawn_blocking(move || (merge_rows(&rows), rows))
+        .await
+        .map_err(|err| StoreError::Unavailable(format!("merging did not finish: {err}")))?;
+    Ok(match merged? {
+        Merged::Snapshot(snapshot) => Ok((snapshot, rows)),
+        Merged::Unreadable(unreadable) => Err(CompactOutcome::Unreadable(unreadable)),
+    })
+}
+
 /// What replacing `rows` (in seq order) by `snapshot` is.
 pub(crate) fn compacted(rows: &[StoredUpdate], snapshot: &[u8]) -> CompactOutcome {
     CompactOutcome::Compacted {

@@ -57,7 +57,7 @@ use rusqlite::{
 };
 
 use crate::error::StoreError;
-use crate::snapshot::{compacted, merge_rows, Merged};
+use crate::snapshot::{compacted, merge_in_background, merge_rows, Merged};
 use crate::store::{CompactOutcome, DocInfo, DocStore, QuarantinedUpdate, StoredUpdate};
 
 /// Version of the table layout, kept in `PRAGMA user_version`; see the module docs.
@@ -377,15 +377,9 @@ impl DocStore for SqliteStore {
                 read_range(connection, &read_doc, up_to)
             })
             .await?;
-        if rows.len() < 2 {
-            return Ok(CompactOutcome::NothingToCompact);
-        }
-        let (merged, rows) = tokio::task::spawn_blocking(move || (merge_rows(&rows), rows))
-            .await
-            .map_err(|err| StoreError::Unavailable(format!("merging did not finish: {err}")))?;
-        let snapshot = match merged? {
-            Merged::Snapshot(snapshot) => snapshot,
-            Merged::Unreadable(unreadable) => return Ok(CompactOutcome::Unreadable(unreadable)),
+        let (snapshot, rows) = match merge_in_background(rows).await? {
+            Ok(merged) => merged,
+            Err(outcome) => return Ok(outcome),
         };
         let outcome = compacted(&rows, &snapshot);
         let swap_doc = doc.to_owned();
