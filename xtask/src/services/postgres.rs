@@ -189,26 +189,7 @@ fn stop(bin: &Path, dir: &Path, as_root: bool) {
 /// Stops and removes the servers of xtask runs that no longer exist (killed before they
 /// could clean up).
 fn remove_stale_servers(bin: &Path, as_root: bool) {
-    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|name| name.strip_prefix(DIR_PREFIX))
-            .and_then(|pid| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
-            continue;
-        }
-        let dir = entry.path();
-        println!(
-            "postgresql: removing the test server of an earlier run in {}",
-            dir.display()
-        );
+    for dir in super::stale_dirs(DIR_PREFIX, "postgresql") {
         if dir.join("data").join("postmaster.pid").exists() {
             stop(bin, &dir, as_root);
         }

@@ -142,26 +142,7 @@ fn answers_ping(port: u16) -> bool {
 /// Kills and removes the servers of xtask runs that no longer exist (killed before they
 /// could clean up), found by their dir's name and pid file.
 fn remove_stale_servers() {
-    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(owner) = name
-            .to_str()
-            .and_then(|name| name.strip_prefix(DIR_PREFIX))
-            .and_then(|pid| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if owner == std::process::id() || Path::new(&format!("/proc/{owner}")).exists() {
-            continue;
-        }
-        let dir = entry.path();
-        println!(
-            "redis: removing the test server of an earlier run in {}",
-            dir.display()
-        );
+    for dir in super::stale_dirs(DIR_PREFIX, "redis") {
         if let Some(pid) = stale_server_pid(&dir) {
             let _ = Command::new("kill")
                 .args(["-KILL", &pid.to_string()])
