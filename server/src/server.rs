@@ -71,7 +71,7 @@ fn check_cluster_store(config: &Config) -> Result<(), StartError> {
     Ok(())
 }
 
-fn cluster_settings(cluster: &ClusterConfig) -> ClusterSettings {
+fn cluster_settings(cluster: &ClusterConfig, max_document_size: usize) -> ClusterSettings {
     ClusterSettings {
         redis_url: cluster.redis_url.clone(),
         retention: Retention {
@@ -79,6 +79,7 @@ fn cluster_settings(cluster: &ClusterConfig) -> ClusterSettings {
             key_ttl: cluster.stream_ttl.max(Duration::from_secs(1)),
         },
         heartbeat_ttl: cluster.heartbeat_ttl.max(Duration::from_millis(300)),
+        max_payload: max_document_size,
     }
 }
 
@@ -122,8 +123,11 @@ impl Server {
         let metrics = Arc::new(Metrics::default());
         let cluster = match &config.cluster {
             Some(cluster) => Some(
-                ClusterNode::new(&cluster_settings(cluster), Arc::clone(&metrics))
-                    .map_err(|err| StartError::Cluster(err.to_string()))?,
+                ClusterNode::new(
+                    &cluster_settings(cluster, config.limits.max_document_size),
+                    Arc::clone(&metrics),
+                )
+                .map_err(|err| StartError::Cluster(err.to_string()))?,
             ),
             None => None,
         };

@@ -88,6 +88,14 @@ pub(crate) enum EntryError {
     /// `kind` is not one of the known kinds.
     #[error("field kind: {0:?} is not update, awareness, room-deleted or reload")]
     UnknownKind(String),
+    /// A payload larger than a room may hold (a node never publishes one).
+    #[error("a payload of {len} bytes is over the limit of {max}")]
+    PayloadTooLarge {
+        /// The payload's length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A `room-deleted` or `reload` entry with a payload.
     #[error("a {kind} entry has an empty payload, this one has {len} bytes")]
     PayloadOnSignal {
@@ -108,13 +116,16 @@ impl StreamEntry {
         ]
     }
 
-    /// Decodes the field/value pairs of an entry as Redis returned them.
+    /// Decodes the field/value pairs of an entry as Redis returned them; the payload may take
+    /// at most `max_payload` bytes.
     ///
     /// # Errors
     /// Anything but exactly the three fields with valid values: unknown or repeated fields,
-    /// a bad node id, an unknown kind, a payload on `room-deleted` or `reload`.
+    /// a bad node id, an unknown kind, a payload on `room-deleted` or `reload`, a payload over
+    /// `max_payload`.
     pub(crate) fn decode<'a>(
         fields: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
+        max_payload: usize,
     ) -> Result<StreamEntry, EntryError> {
         let (mut node, mut kind, mut payload) = (None, None, None);
         for (name, value) in fields {
@@ -141,6 +152,12 @@ impl StreamEntry {
         let kind = EntryKind::parse(kind).ok_or_else(|| {
             EntryError::UnknownKind(String::from_utf8_lossy(&kind[..kind.len().min(64)]).into())
         })?;
+        if payload.len() > max_payload {
+            return Err(EntryError::PayloadTooLarge {
+                len: payload.len(),
+                max: max_payload,
+            });
+        }
         if kind.is_signal() && !payload.is_empty() {
             return Err(EntryError::PayloadOnSignal {
                 kind: kind.as_str(),
@@ -168,7 +185,10 @@ mod tests {
     use super::*;
 
     fn decode(pairs: &[(&str, &[u8])]) -> Result<StreamEntry, EntryError> {
-        StreamEntry::decode(pairs.iter().map(|(name, value)| (name.as_bytes(), *value)))
+        StreamEntry::decode(
+            pairs.iter().map(|(name, value)| (name.as_bytes(), *value)),
+            16,
+        )
     }
 
     #[test]
@@ -188,6 +208,7 @@ mod tests {
                 fields
                     .iter()
                     .map(|(name, value)| (name.as_bytes(), value.as_slice())),
+                4,
             );
             assert_eq!(decoded, Ok(entry));
         }
@@ -210,7 +231,7 @@ mod tests {
         let node = NodeId::generate().to_string();
         let node = node.as_bytes();
         type Case<'a> = (&'a [(&'a str, &'a [u8])], EntryError);
-        let cases: [Case; 8] = [
+        let cases: [Case; 9] = [
             (
                 &[("node", node), ("kind", b"update")],
                 EntryError::MissingField("payload"),
@@ -251,6 +272,10 @@ mod tests {
                     kind: "room-deleted",
                     len: 1,
                 },
+            ),
+            (
+                &[("node", node), ("kind", b"update"), ("payload", &[7; 17])],
+                EntryError::PayloadTooLarge { len: 17, max: 16 },
             ),
             (
                 &[("node", node), ("kind", b"reload"), ("payload", b"ab")],

@@ -34,6 +34,8 @@ pub(crate) struct ClusterSettings {
     pub(crate) retention: Retention,
     /// A node whose heartbeat key is older than this is dead.
     pub(crate) heartbeat_ttl: Duration,
+    /// The largest entry payload read (a room's size limit: no node publishes more).
+    pub(crate) max_payload: usize,
 }
 
 /// The receivers the background tasks take when they start.
@@ -50,6 +52,7 @@ pub(crate) struct ClusterNode {
     id: NodeId,
     retention: Retention,
     heartbeat_ttl: Duration,
+    max_payload: usize,
     outgoing: mpsc::UnboundedSender<Outgoing>,
     follows: mpsc::UnboundedSender<Follow>,
     /// Requests of rooms being loaded (rare: one per room load).
@@ -79,7 +82,14 @@ impl ClusterNode {
         let unstarted = Unstarted {
             outgoing: outgoing_rx,
             follows: follows_rx,
-            reader: StreamReader::new(url, id, ReaderOptions::default())?,
+            reader: StreamReader::new(
+                url,
+                id,
+                ReaderOptions {
+                    max_payload: settings.max_payload,
+                    ..ReaderOptions::default()
+                },
+            )?,
             publisher_link: link("publisher")?,
             liveness_link: link("liveness")?,
         };
@@ -88,6 +98,7 @@ impl ClusterNode {
             id,
             retention: settings.retention,
             heartbeat_ttl: settings.heartbeat_ttl,
+            max_payload: settings.max_payload,
             outgoing,
             follows,
             loader: tokio::sync::Mutex::new(link("loader")?),
@@ -172,7 +183,7 @@ impl ClusterNode {
     /// Redis unreachable or failing.
     pub(crate) async fn read_retained(&self, room: &str) -> Result<RetainedStream, ClusterError> {
         let mut link = self.loader.lock().await;
-        let result = read_retained(&mut link, room).await;
+        let result = read_retained(&mut link, room, self.max_payload).await;
         self.record_redis(&result);
         result
     }

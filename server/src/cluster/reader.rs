@@ -21,6 +21,8 @@ pub(crate) struct ReaderOptions {
     /// `XREAD COUNT`: at most this many entries per room and read. Must not exceed the
     /// retention's `max_len`: a full batch is what makes the reader check for trimming.
     pub(crate) batch: usize,
+    /// The largest payload accepted; a larger entry is reported as garbled.
+    pub(crate) max_payload: usize,
 }
 
 impl Default for ReaderOptions {
@@ -28,6 +30,7 @@ impl Default for ReaderOptions {
         ReaderOptions {
             block: Duration::from_secs(2),
             batch: 500,
+            max_payload: crate::Limits::default().max_document_size,
         }
     }
 }
@@ -319,12 +322,7 @@ impl StreamReader {
                 continue;
             }
             followed.position = raw.id;
-            let decoded = StreamEntry::decode(
-                raw.fields
-                    .iter()
-                    .map(|(name, value)| (name.as_slice(), value.as_slice())),
-            );
-            match decoded {
+            match raw.decode(self.options.max_payload) {
                 Ok(entry) if entry.node == self.node => {}
                 Ok(entry) => self.pending.push(ReaderEvent::Entry {
                     room: followed.room.clone(),

@@ -4,6 +4,7 @@
 
 use redis::Value;
 
+use super::entry::{EntryError, StreamEntry};
 use super::position::StreamInfo;
 use super::stream_id::StreamId;
 
@@ -19,6 +20,17 @@ pub(crate) struct RawEntry {
     pub(crate) id: StreamId,
     /// Field/value pairs in the order Redis returned them.
     pub(crate) fields: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl RawEntry {
+    /// The entry its fields make, with a payload of at most `max_payload` bytes.
+    pub(crate) fn decode(&self, max_payload: usize) -> Result<StreamEntry, EntryError> {
+        let fields = self
+            .fields
+            .iter()
+            .map(|(name, value)| (name.as_slice(), value.as_slice()));
+        StreamEntry::decode(fields, max_payload)
+    }
 }
 
 /// The entries of an `XRANGE` reply (or of one stream of an `XREAD` reply).

@@ -17,13 +17,15 @@ pub(crate) struct RetainedStream {
     pub(crate) position: StreamId,
 }
 
-/// `XRANGE key - +`: the whole retained stream of `room` (at most its retention's length).
+/// `XRANGE key - +`: the whole retained stream of `room` (at most its retention's length);
+/// an entry whose payload is over `max_payload` bytes is garbled.
 ///
 /// # Errors
 /// Redis unreachable or failing, or a reply that does not parse.
 pub(crate) async fn read_retained(
     link: &mut RedisLink,
     room: &str,
+    max_payload: usize,
 ) -> Result<RetainedStream, ClusterError> {
     let reply = link
         .query(
@@ -37,15 +39,7 @@ pub(crate) async fn read_retained(
     let position = raw.last().map_or(StreamId::ZERO, |entry| entry.id);
     let entries = raw
         .into_iter()
-        .map(|entry| {
-            let decoded = StreamEntry::decode(
-                entry
-                    .fields
-                    .iter()
-                    .map(|(name, value)| (name.as_slice(), value.as_slice())),
-            );
-            (entry.id, decoded)
-        })
+        .map(|entry| (entry.id, entry.decode(max_payload)))
         .collect();
     Ok(RetainedStream { entries, position })
 }

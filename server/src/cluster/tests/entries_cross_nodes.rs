@@ -9,6 +9,9 @@ use crate::cluster::{
 
 use super::support::{link, payloads, publish_updates, read_until, reader, unique_room};
 
+/// Larger than any payload these tests publish.
+const MAX_PAYLOAD: usize = 1024;
+
 #[tokio::test]
 async fn every_kind_of_entry_reaches_another_node_intact() {
     let room = unique_room("round-trip");
@@ -121,7 +124,7 @@ async fn loading_reads_the_retained_stream_then_follows_from_its_end() {
     let mut link = link();
     let before = publish_updates(&mut link, &room, publisher, 0..3, Retention::default()).await;
 
-    let retained = read_retained(&mut link, &room).await.unwrap();
+    let retained = read_retained(&mut link, &room, MAX_PAYLOAD).await.unwrap();
     let loaded: Vec<u8> = retained
         .entries
         .iter()
@@ -136,7 +139,7 @@ async fn loading_reads_the_retained_stream_then_follows_from_its_end() {
     let events = read_until(&mut reader, |events| events.len() >= 2).await;
     assert_eq!(payloads(&events), [3, 4]);
 
-    let empty = read_retained(&mut link, &unique_room("never-used"))
+    let empty = read_retained(&mut link, &unique_room("never-used"), MAX_PAYLOAD)
         .await
         .unwrap();
     assert_eq!((empty.entries.len(), empty.position), (0, StreamId::ZERO));

@@ -46,6 +46,7 @@ pub(super) fn reader(node: NodeId, batch: usize) -> StreamReader {
         ReaderOptions {
             block: Duration::from_millis(200),
             batch,
+            ..ReaderOptions::default()
         },
     )
     .unwrap()
